@@ -1,10 +1,3 @@
-// Package svc is the service model behind [MS-IISS]: a set of "Internet
-// services" controlled as one unit. A Manager is a backend (the embedded
-// supervisor in svc/supervisor, systemd in svc/systemd); backends never
-// see NDR or HRESULTs.
-//
-// Status mirrors SERVICE_STATUS_PROCESS (winsvc.h, the second seed) and
-// SERVICE_STATUS ([MS-SCMR] 2.2.47).
 package svc
 
 import (

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/svc"
 )
 
@@ -71,8 +72,8 @@ func (f *fakeTarget) Reboot(context.Context, time.Duration, bool) error {
 	f.calls = append(f.calls, "reboot")
 	return f.rebootErr
 }
-func (f *fakeTarget) Status(context.Context) ([]svc.Status, error) {
-	return []svc.Status{
+func (f *fakeTarget) Status(context.Context) ([]iiss.ServiceStatus, error) {
+	return []iiss.ServiceStatus{
 		{Name: "W3SVC", DisplayName: "World Wide Web Publishing Service", State: svc.Running},
 		{Name: "WAS", DisplayName: "Windows Process Activation Service", State: svc.Stopped},
 	}, nil
@@ -110,7 +111,7 @@ func TestRunLines(t *testing.T) {
 		{"reboot refused", &fakeTarget{rebootErr: errors.New("not implemented")}, []string{"/reboot"},
 			"Attempting reboot...\nReboot attempt failed.\nnot implemented\n", 1},
 		{"disable remote", &fakeTarget{}, []string{"/disable"},
-			"The /ENABLE and /DISABLE switches work only on the local computer, where iissd runs.\n", 3},
+			"The /ENABLE and /DISABLE switches work only on the local computer, where iissd runs.\n", ExitUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -7,16 +7,19 @@ import (
 	"io"
 	"time"
 
-	"github.com/iisctl/iisctl/svc"
+	"github.com/iisctl/iisctl/iiss"
 )
 
-// Target is the IIisServiceControl being driven ([MS-IISS] 3.1.4).
+// Target is the IIisServiceControl being driven ([MS-IISS] 3.1.4). Every
+// [iiss.Service] is a Target.
 type Target interface {
 	Stop(ctx context.Context, timeout time.Duration, force bool) error
 	Start(ctx context.Context, timeout time.Duration) error
 	Reboot(ctx context.Context, timeout time.Duration, force bool) error
-	Status(ctx context.Context) ([]svc.Status, error)
+	Status(ctx context.Context) ([]iiss.ServiceStatus, error)
 }
+
+var _ Target = iiss.Service(nil)
 
 // LocalSwitch turns remote control of the local services off and on
 // (/DISABLE, /ENABLE); nil when not running on the server itself.
@@ -29,17 +32,23 @@ type LocalSwitch interface {
 type Runner struct {
 	Out io.Writer
 	// Describe renders an error the way iisreset does, e.g.
-	// "Access denied ... (2147942405, 80070005)". Nil uses err.Error().
+	// "Access denied ... (2147942405, 80070005)": use [Describe] for
+	// that. Nil prints err.Error().
 	Describe func(error) string
 	Local    LocalSwitch
+	// ExitCode maps the first failure of a run to the exit code; nil
+	// returns ExitFailed for every failure.
+	ExitCode func(error) int
 }
 
 // Exit codes of Run.
 const (
-	ExitOK      = 0
-	ExitFailed  = 1
-	ExitUsage   = 2
-	ExitNoLocal = 3
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+	// ExitNoLocal is /ENABLE or /DISABLE where they cannot work: a usage
+	// error, so that 3 stays free for authentication failures in iisctl.
+	ExitNoLocal = ExitUsage
 )
 
 // Run performs o.Action against t and returns the process exit code.
@@ -99,10 +108,11 @@ func (r *Runner) restart(ctx context.Context, t Target, o Options) int {
 func (r *Runner) fail(ctx context.Context, t Target, o Options, headline string, err error) int {
 	r.println(headline)
 	r.println(r.describe(err))
+	code := r.exitCode(err) // the failure decides, not the reboot after it
 	if o.RebootOnError {
 		r.reboot(ctx, t, o)
 	}
-	return ExitFailed
+	return code
 }
 
 func (r *Runner) reboot(ctx context.Context, t Target, o Options) int {
@@ -114,7 +124,7 @@ func (r *Runner) reboot(ctx context.Context, t Target, o Options) int {
 	if err := t.Reboot(ctx, timeout, !o.NoForce); err != nil {
 		r.println("Reboot attempt failed.")
 		r.println(r.describe(err))
-		return ExitFailed
+		return r.exitCode(err)
 	}
 	r.println("Reboot of the computer was initiated")
 	return ExitOK
@@ -125,7 +135,7 @@ func (r *Runner) status(ctx context.Context, t Target) int {
 	if err != nil {
 		r.println("Status attempt failed.")
 		r.println(r.describe(err))
-		return ExitFailed
+		return r.exitCode(err)
 	}
 	for _, s := range list {
 		fmt.Fprintf(r.Out, "Status for %s ( %s ) : %s\n", s.DisplayName, s.Name, s.State)
@@ -146,7 +156,7 @@ func (r *Runner) toggle(o Options) int {
 	}
 	if err != nil {
 		r.println(r.describe(err))
-		return ExitFailed
+		return r.exitCode(err)
 	}
 	if o.Action == Disable {
 		r.println("Remote control of Internet services is now disabled on this computer")
@@ -164,6 +174,13 @@ func (r *Runner) describe(err error) string {
 		return "The operation timed out."
 	}
 	return err.Error()
+}
+
+func (r *Runner) exitCode(err error) int {
+	if r.ExitCode != nil {
+		return r.ExitCode(err)
+	}
+	return ExitFailed
 }
 
 func (r *Runner) println(s string) { fmt.Fprintln(r.Out, s) }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestNewCmdAction(t *testing.T) {
+	defConn := ConnOptions{DialTimeout: DefaultDialTimeout}
+	cases := []struct {
+		name string
+		op   Op
+		args []string
+		want ActionOptions // IO, Dial, Getenv, Since and Op are not compared
+	}{
+		{"one host", OpStatus, []string{"web01"},
+			ActionOptions{Targets: []Target{{"web01", 135}}, Conn: defConn, Parallel: 8}},
+		{"flags after hosts", OpStop, []string{"web01", "[::1]:1135", "--json", "-u", `CORP\bob`, "--timeout", "90"},
+			ActionOptions{Targets: []Target{{"web01", 135}, {"::1", 1135}}, Conn: defConn, Parallel: 8, JSON: true,
+				Auth: AuthFlags{User: `CORP\bob`}, Timeout: 90 * time.Second, TimeoutSet: true}},
+		{"all flags", OpRestart, []string{"--user=bob@corp", "-p", "pw", "--hashes", "aa", "--password-stdin",
+			"--auth-level", "integrity", "--auth", "SPNEGO", "--dial-timeout", "3s", "--no-force", "--parallel", "2",
+			"--timeout", "2m", "a", "--", "-b"},
+			ActionOptions{Targets: []Target{{"a", 135}, {"-b", 135}}, Parallel: 2, NoForce: true,
+				Timeout: 2 * time.Minute, TimeoutSet: true,
+				Auth: AuthFlags{User: "bob@corp", Password: "pw", PasswordSet: true, PasswordStdin: true, Hashes: "aa"},
+				Conn: ConnOptions{AuthLevel: AuthLevelIntegrity, AuthType: AuthSPNEGO, DialTimeout: 3 * time.Second}}},
+		{"kill", OpKill, []string{"--auth-level", "connect", "h"},
+			ActionOptions{Targets: []Target{{"h", 135}}, Parallel: 8,
+				Conn: ConnOptions{AuthLevel: AuthLevelConnect, DialTimeout: DefaultDialTimeout}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got *ActionOptions
+			err := newCmdAction(context.Background(), newEnv(false).f, c.op, c.args, func(o *ActionOptions) error {
+				got = o
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.IO, got.Dial, got.Getenv, got.Since = nil, nil, nil, nil
+			c.want.Op = c.op
+			if !reflect.DeepEqual(*got, c.want) {
+				t.Errorf("got  %+v\nwant %+v", *got, c.want)
+			}
+		})
+	}
+}
+
+func TestNewCmdActionErrors(t *testing.T) {
+	cases := []struct {
+		op   Op
+		args []string
+		msg  string
+	}{
+		{OpStatus, nil, "status: no host given (iisctl status HOST[:PORT]...)"},
+		{OpKill, []string{"--timeout", "5", "h"}, "flag provided but not defined: -timeout"},
+		{OpStatus, []string{"--no-force", "h"}, "flag provided but not defined: -no-force"},
+		{OpStop, []string{"--timeout", "soon", "h"}, `invalid value "soon" for flag -timeout: want a duration such as 90s or 2m, or a number of seconds`},
+		{OpStop, []string{"--auth-level", "none", "h"}, `invalid value "none" for flag -auth-level: want connect, integrity or privacy`},
+		{OpStop, []string{"--auth", "kerberos", "h"}, `invalid value "kerberos" for flag -auth: want ntlm or spnego`},
+		{OpStop, []string{"--parallel", "0", "h"}, "--parallel must be at least 1"},
+		{OpStop, []string{"h:0"}, `host "h:0": port must be 1-65535`},
+		{OpStop, []string{"[::1"}, `host "[::1": missing ']'`},
+	}
+	for _, c := range cases {
+		err := newCmdAction(context.Background(), newEnv(false).f, c.op, c.args, func(*ActionOptions) error {
+			t.Errorf("%v: runF called", c.args)
+			return nil
+		})
+		var ue *usageError
+		if !errors.As(err, &ue) || ue.msg != c.msg {
+			t.Errorf("%s %q: %v, want usage error %q", c.op, c.args, err, c.msg)
+		}
+	}
+}
+
+func TestUsageExit(t *testing.T) {
+	e := newEnv(false)
+	if code := e.run(t, "iisctl", "stop"); code != ExitUsage {
+		t.Errorf("exit %d", code)
+	}
+	check(t, "stderr", e.errOut.String(), "iisctl: stop: no host given (iisctl stop HOST[:PORT]...)\nRun 'iisctl help' for usage.\n")
+	e = newEnv(false)
+	if code := e.run(t, "iisctl"); code != ExitUsage || e.errOut.String() != mainHelp {
+		t.Errorf("no command: exit %d, stderr %q", code, e.errOut)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	cases := map[string][]string{
+		mainHelp:               {"iisctl", "help"},
+		exitCodesHelp:          {"iisctl", "help", "exit-codes"},
+		jsonHelp:               {"iisctl", "help", "json"},
+		commandHelp[OpStop]:    {"iisctl", "stop", "--help"},
+		commandHelp[OpKill]:    {"iisctl", "help", "kill"},
+		"iisctl v0.0.0-test\n": {"iisctl", "version"},
+	}
+	for want, argv := range cases {
+		e := newEnv(false)
+		if code := e.run(t, argv...); code != 0 {
+			t.Errorf("%q: exit %d", argv, code)
+		}
+		check(t, argv[len(argv)-1], e.out.String(), want)
+	}
+}
+
+func TestTimeoutsReachServer(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stop"}, "stop 1m0s force=true; close"},
+		{[]string{"stop", "--no-force", "--timeout", "5"}, "stop 5s force=false; close"},
+		{[]string{"start"}, "start 1m0s; close"},
+		{[]string{"restart"}, "stop 20s force=true; start 1m0s; close"},
+		{[]string{"restart", "--timeout", "7s"}, "stop 7s force=true; start 7s; close"},
+		{[]string{"reboot"}, "reboot 0s force=true; close"},
+		{[]string{"reboot", "--timeout", "30", "--no-force"}, "reboot 30s force=false; close"},
+		{[]string{"kill"}, "kill; close"},
+		{[]string{"status"}, "close"},
+	}
+	for _, c := range cases {
+		e := newEnv(false)
+		s := newStub(true)
+		e.hosts["h"] = s
+		e.run(t, append(append([]string{"iisctl"}, c.args...), "-u", "bob", "h")...)
+		if s.Calls() != c.want {
+			t.Errorf("%q: calls %q, want %q", c.args, s.Calls(), c.want)
+		}
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	good := map[string]Target{
+		"web01": {"web01", 135}, "web01:1135": {"web01", 1135}, `\\WEB01`: {"WEB01", 135},
+		"10.0.0.1": {"10.0.0.1", 135}, "[fe80::1]:99": {"fe80::1", 99}, "[fe80::1]": {"fe80::1", 135},
+		"fe80::1": {"fe80::1", 135},
+	}
+	for in, want := range good {
+		got, err := ParseTarget(in)
+		if err != nil || got != want {
+			t.Errorf("ParseTarget(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", ":135", "h:x", "h:70000", "[::1]x", "[::1"} {
+		if _, err := ParseTarget(bad); err == nil {
+			t.Errorf("ParseTarget(%q) succeeded", bad)
+		}
+	}
+	if s := (Target{"::1", 1135}).String(); s != "[::1]:1135" {
+		t.Errorf("String = %q", s)
+	}
+}

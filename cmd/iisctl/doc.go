@@ -1,0 +1,93 @@
+// Command iisctl controls the Internet services of Windows IIS servers
+// and iissd hosts over DCOM, through [MS-IISS] IIisServiceControl:
+// Status, Start, Stop, Restart (stop then start), Kill and Reboot, on
+// one host or a fleet.
+//
+// Usage:
+//
+//	iisctl status|start|stop|restart|kill|reboot HOST[:PORT]... [flags]
+//	iisctl reset [credential flags] [computername] [iisreset switches]
+//	iisreset [credential flags] [computername] [iisreset switches]
+//	iisctl version
+//	iisctl help [COMMAND | exit-codes | json | credentials | iisreset]
+//
+// HOST is a name or an address; PORT is the DCOM activation port, 135 by
+// default; IPv6 with a port is written [addr]:port. Flags may come before
+// or after the hosts. Up to --parallel hosts (default 8) run at once;
+// results are printed in the order the hosts were given.
+//
+// # Credentials
+//
+// -u/--user takes DOMAIN\USER, DOMAIN/USER or USER@DOMAIN (default
+// $IISCTL_USER). The secret comes from the first of: --hashes
+// [LMHASH:]NTHASH (pass-the-hash, impacket style), -p/--password (warned
+// about: visible in ps), --password-stdin (first line of stdin),
+// $IISCTL_PASSWORD, and a no-echo prompt when stdin is a terminal.
+// Giving two of the flags is a usage error. Buffers iisctl owns are
+// zeroed once the connections are made; secrets are never printed.
+//
+// # iisreset mode
+//
+// Invoked as iisreset (argv[0], e.g. a symlink) or as "iisctl reset",
+// iisctl takes Windows' iisreset command line and prints iisreset's
+// lines, errors included ("... (2147942405, 80070005)"). iisctl's
+// credential and connection flags must come first: parsing of iisreset's
+// own arguments starts at the first argument that is not one of them, or
+// after "--". Without a computer name the target is localhost.
+//
+// # Output
+//
+// On a terminal the results are an aligned table with a header: HOST,
+// SERVICE, DISPLAY NAME, STATE, EXIT CODE for status, and HOST, RESULT,
+// DETAIL, DURATION for the other commands. When stdout is not a terminal
+// the same rows are printed tab-separated, without the header (cli/cli's
+// plain output). Failures of status, and a hint for every failure (the
+// missing right, the closed port, the flag to change), go to stderr.
+//
+// --json prints one array, one object per host, in the order given:
+//
+//	host         string  the host, without the port
+//	port         number  the activation port
+//	action       string  status, start, stop, restart, kill or reboot
+//	ok           bool    the host succeeded
+//	exit_code    number  this host's exit code
+//	hresult      string  "0x%08X": 0x00000000, the server's HRESULT, or the one
+//	                     Windows reports for the failure (0x800706BA unreachable,
+//	                     0x8007052E logon failure, 0x80070005 access denied)
+//	error        string  the message; "" on success
+//	step         string  restart: "stop" or "start", the step that failed; else ""
+//	services     array   status: name, display_name, state ("Running"...),
+//	                     state_code, type, controls_accepted, win32_exit_code,
+//	                     service_specific_exit_code, checkpoint, wait_hint_ms;
+//	                     an empty array for the other commands
+//	duration_ms  number  time spent on the host, connection included
+//
+// Fields are only ever added.
+//
+// # Exit codes
+//
+//	0  every host succeeded
+//	1  a host failed with another HRESULT or error
+//	2  usage error; nothing was attempted
+//	3  authentication failed or access denied
+//	4  unreachable host or broken connection
+//	5  timeout (0x8007041D): the services did not answer in time
+//	6  remote control disabled on the server (0x800710D5)
+//	7  not implemented (E_NOTIMPL: Reboot on Windows)
+//
+// With several hosts the most serious failure decides: 3 > 4 > 6 > 5 >
+// 7 > 1 > 0 — account and network problems, which usually affect every
+// host, before the state of one server. iisreset mode uses the same codes.
+//
+// # Timeouts
+//
+// --timeout is the server-side timeout, as a duration or in seconds:
+// stop 60s, start 60s, restart 20s for the stop and 60s for the start
+// (as iisreset), reboot 0s. The client waits 30s more for the answer.
+// --dial-timeout (default 15s) bounds connecting and activation.
+//
+// # Connecting
+//
+// The connection is made by a [Dialer]; defaultDialer in dial.go is the
+// production one.
+package main

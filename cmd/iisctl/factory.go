@@ -1,0 +1,46 @@
+package main
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the command's standard streams and what is known about
+// them; tests replace every field.
+type IOStreams struct {
+	In           io.Reader
+	Out, ErrOut  io.Writer
+	InIsTTY      bool
+	OutIsTTY     bool
+	ReadPassword func() ([]byte, error) // reads a line from the terminal without echo
+}
+
+// Factory holds the dependencies every command receives (cli/cli's
+// cmdutil.Factory).
+type Factory struct {
+	IO      *IOStreams
+	Dial    Dialer
+	Getenv  func(string) string
+	Since   func(time.Time) time.Duration
+	Version string
+}
+
+// systemFactory is the Factory of the real process.
+func systemFactory() *Factory {
+	in := int(os.Stdin.Fd())
+	return &Factory{
+		IO: &IOStreams{
+			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+			InIsTTY:      term.IsTerminal(in),
+			OutIsTTY:     term.IsTerminal(int(os.Stdout.Fd())),
+			ReadPassword: func() ([]byte, error) { return term.ReadPassword(in) },
+		},
+		Dial:    defaultDialer,
+		Getenv:  os.Getenv,
+		Since:   time.Since,
+		Version: version(),
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/iisreset"
+)
+
+// callSlack is how much longer than the server-side timeout the client
+// waits for an answer.
+const callSlack = 30 * time.Second
+
+// hostResult is the outcome of one host.
+type hostResult struct {
+	Target   Target
+	Err      error
+	Step     string // for restart: the step that failed ("stop" or "start")
+	Services []iiss.ServiceStatus
+	Duration time.Duration
+}
+
+// runFleet runs o on every target, at most o.Parallel at once, and
+// returns the results in the order of o.Targets.
+func runFleet(ctx context.Context, o *ActionOptions, cred Credentials) []hostResult {
+	results := make([]hostResult, len(o.Targets))
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i, t := range o.Targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = runHost(ctx, o, cred, t)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// runHost dials t, performs o.Op and closes the connection.
+func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target) hostResult {
+	start := time.Now()
+	r := hostResult{Target: t}
+	conn, err := dial(ctx, o.Dial, t, cred, o.Conn)
+	if err == nil {
+		r.Services, r.Step, err = perform(ctx, conn, o)
+		conn.Close()
+	}
+	r.Err, r.Duration = err, o.Since(start)
+	return r
+}
+
+// dial calls d within the dial timeout. Failures to reach the host are
+// marked RPC_S_SERVER_UNAVAILABLE, as Windows reports them.
+func dial(ctx context.Context, d Dialer, t Target, cred Credentials, opts ConnOptions) (Conn, error) {
+	if opts.DialTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.DialTimeout)
+		defer cancel()
+	}
+	c, err := d(ctx, t, cred, opts)
+	if err != nil {
+		return nil, dialErr(err)
+	}
+	return c, nil
+}
+
+// dialErr marks a dial failure that carries no more precise HRESULT.
+func dialErr(err error) error {
+	if _, carried := iiss.AsHRESULT(err); carried {
+		return err
+	}
+	switch iisreset.Code(err) {
+	case iisreset.RPC_S_SERVER_UNAVAILABLE, iisreset.ERROR_TIMEOUT:
+		return fmt.Errorf("%w: %w", iisreset.RPC_S_SERVER_UNAVAILABLE, err)
+	}
+	return err
+}
+
+// call runs f with a context that outlives the server's timeout by callSlack.
+func call(ctx context.Context, timeout time.Duration, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout+callSlack)
+	defer cancel()
+	return f(ctx)
+}
+
+// perform does o.Op on c.
+func perform(ctx context.Context, c Conn, o *ActionOptions) (list []iiss.ServiceStatus, step string, err error) {
+	ro, force := o.resetOptions(), !o.NoForce
+	switch o.Op {
+	case OpStatus:
+		err = call(ctx, 0, func(ctx context.Context) (err error) { list, err = c.Status(ctx); return err })
+	case OpStart:
+		err = call(ctx, ro.StartTimeout(), func(ctx context.Context) error { return c.Start(ctx, ro.StartTimeout()) })
+	case OpStop:
+		err = call(ctx, ro.StopTimeout(), func(ctx context.Context) error { return c.Stop(ctx, ro.StopTimeout(), force) })
+	case OpKill:
+		err = call(ctx, 0, c.Kill)
+	case OpReboot:
+		err = call(ctx, o.rebootTimeout(), func(ctx context.Context) error { return c.Reboot(ctx, o.rebootTimeout(), force) })
+	case OpRestart:
+		step, err = restart(ctx, c, ro)
+	}
+	return list, step, err
+}
+
+// restart stops then starts, naming the step that failed.
+func restart(ctx context.Context, c Conn, ro iisreset.Options) (string, error) {
+	if err := call(ctx, ro.StopTimeout(), func(ctx context.Context) error {
+		return c.Stop(ctx, ro.StopTimeout(), !ro.NoForce)
+	}); err != nil {
+		return "stop", err
+	}
+	if err := call(ctx, ro.StartTimeout(), func(ctx context.Context) error {
+		return c.Start(ctx, ro.StartTimeout())
+	}); err != nil {
+		return "start", err
+	}
+	return "", nil
+}

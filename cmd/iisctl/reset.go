@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/iisreset"
+)
+
+// ResetOptions is a parsed iisreset-mode command line.
+type ResetOptions struct {
+	IO     *IOStreams
+	Dial   Dialer
+	Getenv func(string) string
+
+	Name   string // "iisreset" or "iisctl reset", for messages
+	Auth   AuthFlags
+	Conn   ConnOptions
+	Reset  iisreset.Options
+	Target Target // the computer; localhost when iisreset names none
+}
+
+// newCmdReset parses `iisreset [credential flags] [computer] [switches]`:
+// iisctl's credential and connection flags first, then iisreset's
+// arguments (case-insensitive /SWITCH or -SWITCH).
+func newCmdReset(ctx context.Context, f *Factory, name string, args []string, runF func(*ResetOptions) error) error {
+	o := &ResetOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Name: name,
+		Conn: ConnOptions{DialTimeout: DefaultDialTimeout}}
+	fs := newFlagSet(name)
+	addAuthFlags(fs, &o.Auth)
+	addConnFlags(fs, &o.Conn)
+	flagArgs, rest := splitLeading(fs, args)
+	if err := fs.Parse(flagArgs); err != nil {
+		return flagError(err)
+	}
+	if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help") {
+		rest = []string{"/?"}
+	}
+	ro, err := iisreset.Parse(rest)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), iisreset.ErrUsage.Error()+": ")
+		return usageErrorf("%s: %s (see %s /?)", name, msg, name)
+	}
+	o.Reset, o.Target = ro, Target{Host: "localhost", Port: DefaultPort}
+	if ro.Computer != "" {
+		if o.Target, err = ParseTarget(ro.Computer); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	if runF != nil {
+		return runF(o)
+	}
+	return resetRun(ctx, o)
+}
+
+// resetRun drives iisreset's Runner over a connection made on first use.
+func resetRun(ctx context.Context, o *ResetOptions) error {
+	switch o.Reset.Action {
+	case iisreset.Help:
+		fmt.Fprint(o.IO.Out, iisreset.Usage+resetFlagsHelp)
+		return nil
+	case iisreset.Enable, iisreset.Disable:
+		return runReset(ctx, o, nil)
+	}
+	cred, wipe, err := resolveCredentials(o.Auth, o.IO, o.Getenv)
+	if err != nil {
+		return err
+	}
+	t := &lazyTarget{dial: func(ctx context.Context) (Conn, error) { return dial(ctx, o.Dial, o.Target, cred, o.Conn) }}
+	defer t.close()
+	defer wipe()
+	return runReset(ctx, o, t)
+}
+
+func runReset(ctx context.Context, o *ResetOptions, t iisreset.Target) error {
+	var first error
+	r := &iisreset.Runner{Out: o.IO.Out, Describe: iisreset.Describe, ExitCode: func(err error) int {
+		if first == nil {
+			first = err
+		}
+		return exitCodeOf(err)
+	}}
+	code := r.Run(ctx, t, o.Reset)
+	if first != nil {
+		if h := hintFor(o.Target, first, o.Conn, resetTimeout(o.Reset)); h != "" {
+			fmt.Fprintf(o.IO.ErrOut, "hint: %s\n", h)
+		}
+	}
+	if code != iisreset.ExitOK {
+		return &exitError{code}
+	}
+	return nil
+}
+
+func resetTimeout(ro iisreset.Options) time.Duration {
+	if ro.Action == iisreset.Start {
+		return ro.StartTimeout()
+	}
+	return ro.StopTimeout()
+}
+
+// lazyTarget dials on the first call, so that iisreset's "Attempting
+// stop..." comes before a connection failure, as on Windows. Each call
+// gets the server-side timeout plus callSlack.
+type lazyTarget struct {
+	dial func(context.Context) (Conn, error)
+	once sync.Once
+	conn Conn
+	err  error
+}
+
+func (l *lazyTarget) get(ctx context.Context) (Conn, error) {
+	l.once.Do(func() { l.conn, l.err = l.dial(ctx) })
+	return l.conn, l.err
+}
+
+func (l *lazyTarget) close() {
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+func (l *lazyTarget) do(ctx context.Context, timeout time.Duration, f func(context.Context, Conn) error) error {
+	c, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return call(ctx, timeout, func(ctx context.Context) error { return f(ctx, c) })
+}
+
+func (l *lazyTarget) Stop(ctx context.Context, timeout time.Duration, force bool) error {
+	return l.do(ctx, timeout, func(ctx context.Context, c Conn) error { return c.Stop(ctx, timeout, force) })
+}
+
+func (l *lazyTarget) Start(ctx context.Context, timeout time.Duration) error {
+	return l.do(ctx, timeout, func(ctx context.Context, c Conn) error { return c.Start(ctx, timeout) })
+}
+
+func (l *lazyTarget) Reboot(ctx context.Context, timeout time.Duration, force bool) error {
+	return l.do(ctx, timeout, func(ctx context.Context, c Conn) error { return c.Reboot(ctx, timeout, force) })
+}
+
+func (l *lazyTarget) Status(ctx context.Context) (list []iiss.ServiceStatus, err error) {
+	err = l.do(ctx, 0, func(ctx context.Context, c Conn) error { list, err = c.Status(ctx); return err })
+	return list, err
+}

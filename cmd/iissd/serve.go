@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/iisctl/iisctl/dcom"
+	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/ndr"
+	"github.com/iisctl/iisctl/ntlm"
+	"github.com/iisctl/iisctl/rpc"
+	"github.com/iisctl/iisctl/spnego"
+	"github.com/iisctl/iisctl/svc"
+	"github.com/iisctl/iisctl/svc/supervisor"
+)
+
+// serve runs iissd with cfg until ctx ends: it builds the backend, the
+// IIisServiceControl object and the DCOM server, then serves. SIGHUP
+// reloads the users file. ready, if set, is called once listening.
+func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, ready func(act, obj net.Addr)) error {
+	log := newLogger(cfg.Log, stderr)
+	creds, err := newReloadableCreds(cfg.Security.UsersFile)
+	if err != nil {
+		return err
+	}
+	mgr, err := newBackend(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeBackend(mgr, log)
+	local, err := newLocal(cfg, mgr, log, stderr)
+	if err != nil {
+		return err
+	}
+	srv := newDCOMServer(cfg, creds, log)
+	obj := iiss.NewServer(local, iiss.ServerOptions{MaxStatusBuffer: cfg.Control.StatusMaxBuffer, Logger: log})
+	if err := srv.Register(iisClass(obj)); err != nil {
+		return err
+	}
+	actL, objL, err := listen(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	go reloadOnHUP(ctx, creds, log)
+	startAutoServices(ctx, mgr, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(actL, objL) }()
+	log.Info("iissd serving", "activation", actL.Addr().String(), "object", objL.Addr().String(),
+		"backend", cfg.Backend.Type, "min_auth_level", cfg.Security.MinAuthLevel, "config", cfgPath)
+	if ready != nil {
+		ready(actL.Addr(), objL.Addr())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("iissd shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.Level)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// iisClass registers IIisServiceControl ([MS-IISS] 1.9): a dual interface,
+// so IDispatch too. Activation and calls are for administrators only.
+func iisClass(obj dcom.Object) *dcom.Class {
+	return &dcom.Class{
+		CLSID: dcom.CLSID_IIisServiceControl,
+		Name:  "IIsServiceControl",
+		IIDs:  []ndr.GUID{dcom.IID_IIisServiceControl, dcom.IID_IDispatch},
+		New:   func(context.Context, dcom.Caller) (dcom.Object, error) { return obj, nil },
+	}
+}
+
+func authLevel(s string) rpc.AuthLevel {
+	switch s {
+	case "connect":
+		return rpc.AuthLevelConnect
+	case "integrity":
+		return rpc.AuthLevelIntegrity
+	}
+	return rpc.AuthLevelPrivacy
+}
+
+func newDCOMServer(cfg *Config, creds ntlm.CredentialSource, log *slog.Logger) *dcom.Server {
+	nc := ntlm.ServerConfig{
+		NetBIOSComputer: cfg.Security.NetBIOSComputer, NetBIOSDomain: cfg.Security.NetBIOSDomain,
+		DNSComputer: cfg.Security.DNSComputer, DNSDomain: cfg.Security.DNSDomain, Creds: creds,
+	}
+	return dcom.NewServer(&dcom.ServerConfig{
+		ActivationAddr: cfg.Listen.Activation, ObjectAddr: cfg.Listen.Object, Names: cfg.Listen.Names,
+		Acceptors:      []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc}},
+		ObjectMinLevel: authLevel(cfg.Security.MinAuthLevel),
+		PingPeriod:     cfg.Control.PingPeriod.Duration,
+		Logger:         log,
+	})
+}
+
+func listen(c ListenConfig) (act, obj net.Listener, err error) {
+	if act, err = net.Listen("tcp", c.Activation); err != nil {
+		return nil, nil, listenError(c.Activation, err)
+	}
+	if obj, err = net.Listen("tcp", c.Object); err != nil {
+		act.Close()
+		return nil, nil, listenError(c.Object, err)
+	}
+	return act, obj, nil
+}
+
+// errPrivilegedPort says why binding port 135 failed.
+var errPrivilegedPort = errors.New("ports below 1024 need root or CAP_NET_BIND_SERVICE")
+
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("listen on %s: %w: %w", addr, errPrivilegedPort, err)
+	}
+	return fmt.Errorf("listen on %s: %w", addr, err)
+}
+
+func newLocal(cfg *Config, mgr svc.Manager, log *slog.Logger, stderr io.Writer) (*iiss.Local, error) {
+	disable, err := iiss.NewFileDisableState(cfg.State.Dir)
+	if err != nil {
+		return nil, err
+	}
+	audit, err := openAudit(cfg.Log.Audit, stderr)
+	if err != nil {
+		return nil, err
+	}
+	opts := iiss.LocalOptions{Disable: disable, Auditor: audit, Logger: log}
+	if cfg.Control.Reboot {
+		opts.Rebooter = commandRebooter(cfg.Control.RebootCommand, log)
+	}
+	return iiss.NewLocal(mgr, opts), nil
+}
+
+func openAudit(dest string, stderr io.Writer) (iiss.Auditor, error) {
+	if dest == "-" || dest == "" {
+		return iiss.NewJSONAuditor(stderr), nil
+	}
+	f, err := os.OpenFile(dest, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return iiss.NewJSONAuditor(f), nil
+}
+
+func reloadOnHUP(ctx context.Context, creds *reloadableCreds, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := creds.reload(); err != nil {
+				log.Error("reload of the users file failed; keeping the previous one", "err", err)
+				continue
+			}
+			log.Info("users file reloaded", "path", creds.path)
+		}
+	}
+}
+
+// hostPort renders an address for the iisctl command line: bare host for
+// port 135, host:port otherwise.
+func hostPort(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "135" {
+		return host
+	}
+	return host + ":" + port
+}
+
+// startAutoServices starts the automatic services when iissd is their
+// service manager (the supervisor), as the SCM does at boot; systemd
+// starts its units itself.
+func startAutoServices(ctx context.Context, mgr svc.Manager, log *slog.Logger) {
+	if _, ok := mgr.(*supervisor.Manager); !ok {
+		return
+	}
+	go func() {
+		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := mgr.Start(sctx); err != nil {
+			log.Error("starting the automatic services", "err", err)
+			return
+		}
+		log.Info("automatic services started")
+	}()
+}

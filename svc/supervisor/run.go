@@ -1,0 +1,141 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/iisctl/iisctl/svc"
+)
+
+// Start-check dialing.
+const (
+	probeEvery   = 100 * time.Millisecond
+	probeTimeout = 1 * time.Second
+)
+
+// launch starts a process for s if s is Stopped and returns its run (nil
+// if s was not Stopped). restarted marks a launch by the restart policy,
+// which Stop and Kill cancel.
+func (m *Manager) launch(s *service, restarted bool) (*run, error) {
+	p := prepare(s.cfg) // s.cfg never changes after New
+	defer p.closeLog()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	if s.state != svc.Stopped || (restarted && s.stopping) {
+		return nil, nil
+	}
+	stopTimer(&s.restartTimer)
+	s.stopping = false
+	p.start()
+	if p.err != nil {
+		s.win32, s.specific = p.code, 0
+		m.broadcast()
+		return nil, fmt.Errorf("supervisor: start %s: %w", s.cfg.Name, p.err)
+	}
+	return m.begin(s, p, restarted), nil
+}
+
+// begin records a started process and arms its start window; mu held.
+func (m *Manager) begin(s *service, p prepared, restarted bool) *run {
+	now := m.clock.Now()
+	ctx, cancel := context.WithCancel(m.ctx)
+	r := &run{cmd: p.cmd, pid: p.cmd.Process.Pid, started: now, restarted: restarted, ctx: ctx, cancel: cancel}
+	s.run, s.win32, s.specific = r, svc.ExitOK, 0
+	go m.wait(s, r)
+	switch {
+	case s.cfg.StartCheck != "":
+		s.enter(svc.StartPending, now, s.startHint())
+		r.startTimer = m.clock.AfterFunc(s.cfg.StartTimeout, func() { m.startHung(s, r) })
+		go m.probe(s, r)
+	case s.cfg.StartSecs > 0:
+		s.enter(svc.StartPending, now, s.startHint())
+		r.startTimer = m.clock.AfterFunc(s.cfg.StartSecs, func() { m.started(s, r) })
+	default:
+		s.enter(svc.Running, now, 0)
+		r.ran = true
+	}
+	m.broadcast()
+	return r
+}
+
+// wait is the one goroutine per child: it reaps it and records the exit.
+func (m *Manager) wait(s *service, r *run) {
+	waitExited(r.pid)
+	_ = m.signal(-r.pid, syscall.SIGKILL) // what is left of the group
+	_ = r.cmd.Wait()
+	m.exited(s, r)
+}
+
+// exited moves s to Stopped and applies the restart policy.
+func (m *Manager) exited(s *service, r *run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	stopTimer(&r.startTimer)
+	stopTimer(&r.killTimer)
+	r.cancel()
+	now := m.clock.Now()
+	wasStarting := s.state == svc.StartPending
+	s.win32, s.specific = exitCodes(r)
+	s.run = nil
+	s.enter(svc.Stopped, now, 0)
+	if !m.closed && s.wantsRestart(r, wasStarting) {
+		s.restartTimer = m.clock.AfterFunc(s.backoff(r, now), func() { _, _ = m.launch(s, true) })
+	}
+	m.broadcast()
+}
+
+// started ends the start window of r: the service is Running.
+func (m *Manager) started(s *service, r *run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s.run != r || s.state != svc.StartPending {
+		return
+	}
+	r.startTimer, r.ran = nil, true
+	s.enter(svc.Running, m.clock.Now(), 0)
+	m.broadcast()
+}
+
+// startHung kills a run whose StartCheck never passed.
+func (m *Manager) startHung(s *service, r *run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s.run != r || s.state != svc.StartPending {
+		return
+	}
+	r.hung, r.signaled = true, true
+	_ = m.signal(-r.pid, syscall.SIGKILL)
+}
+
+// escalate SIGKILLs the group of a run that outlived its StopTimeout.
+func (m *Manager) escalate(s *service, r *run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s.run == r {
+		_ = m.signal(-r.pid, syscall.SIGKILL)
+	}
+}
+
+// probe dials StartCheck until it connects or the run ends.
+func (m *Manager) probe(s *service, r *run) {
+	var d net.Dialer
+	for {
+		ctx, cancel := context.WithTimeout(r.ctx, probeTimeout)
+		conn, err := d.DialContext(ctx, "tcp", s.cfg.StartCheck)
+		cancel()
+		if err == nil {
+			conn.Close()
+			m.started(s, r)
+			return
+		}
+		if !m.sleep(r.ctx, probeEvery) {
+			return
+		}
+	}
+}
