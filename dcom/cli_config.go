@@ -1,0 +1,109 @@
+package dcom
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/iisctl/iisctl/ndr"
+	"github.com/iisctl/iisctl/rpc"
+)
+
+// ClientConfig configures Activate. Zero fields take defaults.
+type ClientConfig struct {
+	// Host is the server as the user typed it (name or IP).
+	Host string
+	// Port is the activator's port. Default 135 ([MS-DCOM] 3.1.2).
+	Port int
+	// Auth creates security contexts (ntlm.Initiator, or an SPNEGO one);
+	// each connection gets a new one. Required.
+	Auth rpc.Initiator
+	// Level is the authentication level, at least PKT_INTEGRITY
+	// (KB5004442). Default rpc.AuthLevelPrivacy. The object exporter is
+	// called at max(Level, authnHint).
+	Level rpc.AuthLevel
+	// RemoteActivation uses IActivation::RemoteActivation instead of
+	// IRemoteSCMActivator::RemoteCreateInstance ([MS-DCOM] 3.1.2.5.2.3.1).
+	// Activate falls back to it anyway when the server lacks the latter.
+	RemoteActivation bool
+	// DialTimeout bounds each connection attempt to an exporter binding.
+	// Default 5s.
+	DialTimeout time.Duration
+	// PingPeriod is how often held references are pinged ([MS-DCOM]
+	// 3.2.6.1). Default DefaultPingPeriod; negative disables pinging.
+	PingPeriod time.Duration
+	// RPC tunes the connections. Optional.
+	RPC rpc.ClientConfig
+	// Logger receives ping failures. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c ClientConfig) withDefaults() (ClientConfig, error) {
+	if c.Auth == nil {
+		return c, fmt.Errorf("dcom: ClientConfig.Auth is required")
+	}
+	if c.Host == "" {
+		return c, fmt.Errorf("dcom: ClientConfig.Host is required")
+	}
+	if c.Port == 0 {
+		c.Port = 135
+	}
+	if c.Level == rpc.AuthLevelDefault {
+		c.Level = rpc.AuthLevelPrivacy
+	}
+	if c.Level < rpc.AuthLevelIntegrity {
+		return c, fmt.Errorf("dcom: authentication level %d is below packet integrity", c.Level)
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	if c.PingPeriod == 0 {
+		c.PingPeriod = DefaultPingPeriod
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
+
+// ActivationError is a failed activation or QueryInterface: the HRESULT
+// the server returned. errors.Is(err, E_ACCESSDENIED) and the like work.
+type ActivationError struct {
+	Op string // "RemoteCreateInstance", "RemoteActivation", "RemQueryInterface"
+	HR HRESULT
+}
+
+func (e *ActivationError) Error() string {
+	return fmt.Sprintf("dcom: %s: %s", e.Op, HRESULTName(e.HR))
+}
+
+// Unwrap returns the HRESULT.
+func (e *ActivationError) Unwrap() error { return e.HR }
+
+var hresultNames = map[HRESULT]string{
+	S_OK: "S_OK", E_NOTIMPL: "E_NOTIMPL", E_NOINTERFACE: "E_NOINTERFACE", E_FAIL: "E_FAIL",
+	E_OUTOFMEMORY: "E_OUTOFMEMORY", E_INVALIDARG: "E_INVALIDARG", E_ACCESSDENIED: "E_ACCESSDENIED",
+	CO_E_BAD_SERVER_NAME: "CO_E_BAD_SERVER_NAME", REGDB_E_CLASSNOTREG: "REGDB_E_CLASSNOTREG",
+	CO_E_OBJNOTREG: "CO_E_OBJNOTREG", RPC_E_DISCONNECTED: "RPC_E_DISCONNECTED",
+	RPC_E_VERSION_MISMATCH: "RPC_E_VERSION_MISMATCH", RPC_E_INVALID_HEADER: "RPC_E_INVALID_HEADER",
+	RPC_E_INVALID_OBJECT: "RPC_E_INVALID_OBJECT", RPC_E_INVALID_OBJREF: "RPC_E_INVALID_OBJREF",
+}
+
+// HRESULTName renders h as "E_ACCESSDENIED (0x80070005)" when known.
+func HRESULTName(h HRESULT) string {
+	if n, ok := hresultNames[h]; ok {
+		return fmt.Sprintf("%s (0x%08X)", n, uint32(h))
+	}
+	return fmt.Sprintf("HRESULT 0x%08X", uint32(h))
+}
+
+// newORPCThis returns ORPCTHIS for a call: COM 5.7, no flags and a fresh
+// causality ID ([MS-DCOM] 2.2.13.3, 3.2.4.2).
+func newORPCThis() ORPCThis {
+	var cid ndr.GUID
+	if _, err := rand.Read(cid[:]); err != nil {
+		panic("dcom: crypto/rand failed: " + err.Error())
+	}
+	return ORPCThis{Version: serverVersion, CID: cid}
+}
