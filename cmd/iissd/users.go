@@ -26,8 +26,14 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	notAdmin := fs.Bool("not-admin", false, "add the account without the administrator flag (it can authenticate, but IIS control is refused)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	hash := fs.String("hash", "", "the NT hash as 32 hex digits, instead of a password")
-	if err := fs.Parse(args); err != nil || fs.NArg() < 1 {
-		fmt.Fprintln(stderr, "usage: iissd user add|del|list [--users FILE] [--domain D] [--not-admin] [--password-stdin|--hash H] [NAME]")
+	usage := "usage: iissd user add|del|list [--users FILE] [--domain D] [--not-admin] [--password-stdin|--hash H] [NAME]"
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	verb := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	path, err := usersPath(*file, *cfgPath)
@@ -35,7 +41,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	verb, name := fs.Arg(0), fs.Arg(1)
+	name := fs.Arg(0)
 	switch {
 	case verb == "list":
 		return userList(path, stdout, stderr)
