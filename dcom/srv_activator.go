@@ -95,28 +95,33 @@ func (s *Server) serveActivation(ctx context.Context, c *rpc.Call) ([]byte, erro
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	p := &RemoteActivationResponse{ServerVersion: serverVersion}
-	res, hr := E_INVALIDARG, HRESULT(0)
+	hr := E_INVALIDARG
 	var ifs []ActivatedInterface
 	if len(q.RequestedProtseqs) == 0 || hasTCP(q.RequestedProtseqs) {
 		ifs, hr = s.activate(ctx, c, q.CLSID, q.IIDs)
-		res = hr
 	}
-	p.HR = res
-	p.InterfaceData, p.Results = make([]*MInterfacePointer, len(q.IIDs)), make([]HRESULT, len(q.IIDs))
-	for i := range q.IIDs {
-		p.Results[i] = res
-		if !res.Failed() {
-			p.Results[i], p.InterfaceData[i] = ifs[i].Result, ifs[i].Ptr
-		}
-	}
-	if !res.Failed() {
-		p.OXID, p.OxidBindings = s.tab.oxid, s.exporterBindings(c.LocalAddr)
-		p.IPIDRemUnknown, p.AuthnHint = s.tab.remUnk, s.authnHint()
-	}
+	p := s.remoteActivationResponse(c, len(q.IIDs), ifs, hr)
 	w := ndr.NewWriter(c.Syntax)
 	w.Marshal(p)
 	return w.Bytes(), w.Err()
+}
+
+// remoteActivationResponse builds RemoteActivation's [out] parameters: on failure
+// every result is hr, with NULL pointers and bindings.
+func (s *Server) remoteActivationResponse(c *rpc.Call, n int, ifs []ActivatedInterface, hr HRESULT) *RemoteActivationResponse {
+	p := &RemoteActivationResponse{ServerVersion: serverVersion, HR: hr,
+		InterfaceData: make([]*MInterfacePointer, n), Results: make([]HRESULT, n)}
+	for i := range p.Results {
+		p.Results[i] = hr
+		if !hr.Failed() {
+			p.Results[i], p.InterfaceData[i] = ifs[i].Result, ifs[i].Ptr
+		}
+	}
+	if !hr.Failed() {
+		p.OXID, p.OxidBindings = s.tab.oxid, s.exporterBindings(c.LocalAddr)
+		p.IPIDRemUnknown, p.AuthnHint = s.tab.remUnk, s.authnHint()
+	}
+	return p
 }
 
 // activate applies the rules of [MS-DCOM] 3.1.2.5.2.3 (wire-contract

@@ -44,6 +44,8 @@ func (s *Server) serveRemUnknown(ctx context.Context, c *rpc.Call) ([]byte, erro
 		out = s.remRelease(r)
 	case opRemQueryInterface2:
 		out = s.remQueryInterface2(r, c)
+	default:
+		return nil, errOpRange
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

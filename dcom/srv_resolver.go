@@ -63,6 +63,8 @@ func (s *Server) serveResolver(ctx context.Context, c *rpc.Call) ([]byte, error)
 		out = s.simplePing(r)
 	case opComplexPing:
 		out = s.complexPing(r)
+	default:
+		return nil, errOpRange
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
