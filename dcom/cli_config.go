@@ -81,22 +81,8 @@ func (e *ActivationError) Error() string {
 // Unwrap returns the HRESULT.
 func (e *ActivationError) Unwrap() error { return e.HR }
 
-var hresultNames = map[HRESULT]string{
-	S_OK: "S_OK", E_NOTIMPL: "E_NOTIMPL", E_NOINTERFACE: "E_NOINTERFACE", E_FAIL: "E_FAIL",
-	E_OUTOFMEMORY: "E_OUTOFMEMORY", E_INVALIDARG: "E_INVALIDARG", E_ACCESSDENIED: "E_ACCESSDENIED",
-	CO_E_BAD_SERVER_NAME: "CO_E_BAD_SERVER_NAME", REGDB_E_CLASSNOTREG: "REGDB_E_CLASSNOTREG",
-	CO_E_OBJNOTREG: "CO_E_OBJNOTREG", RPC_E_DISCONNECTED: "RPC_E_DISCONNECTED",
-	RPC_E_VERSION_MISMATCH: "RPC_E_VERSION_MISMATCH", RPC_E_INVALID_HEADER: "RPC_E_INVALID_HEADER",
-	RPC_E_INVALID_OBJECT: "RPC_E_INVALID_OBJECT", RPC_E_INVALID_OBJREF: "RPC_E_INVALID_OBJREF",
-}
-
 // HRESULTName renders h as "E_ACCESSDENIED (0x80070005)" when known.
-func HRESULTName(h HRESULT) string {
-	if n, ok := hresultNames[h]; ok {
-		return fmt.Sprintf("%s (0x%08X)", n, uint32(h))
-	}
-	return fmt.Sprintf("HRESULT 0x%08X", uint32(h))
-}
+func HRESULTName(h HRESULT) string { return h.String() }
 
 // newORPCThis returns ORPCTHIS for a call: COM 5.7, no flags and a fresh
 // causality ID ([MS-DCOM] 2.2.13.3, 3.2.4.2).

@@ -1,7 +1,7 @@
 package dcom
 
 import (
-	"fmt"
+	"github.com/iisctl/iisctl/internal/hresult"
 
 	"github.com/iisctl/iisctl/ndr"
 )
@@ -94,32 +94,27 @@ const (
 	MaxActPropLimit        = 10
 )
 
-// HRESULT is a COM status ([MS-ERREF] 2.1). It implements error so that
-// callers can errors.Is a returned value against the constants below.
-type HRESULT uint32
-
-// Failed reports whether the severity bit is set.
-func (h HRESULT) Failed() bool { return h&0x80000000 != 0 }
-
-func (h HRESULT) Error() string { return fmt.Sprintf("dcom: HRESULT 0x%08X", uint32(h)) }
+// HRESULT is a COM status ([MS-ERREF] 2.1), the same type as
+// iiss.HRESULT: errors.Is matches it against either package's constants.
+type HRESULT = hresult.HRESULT
 
 // HRESULTs used by DCOM ([MS-ERREF] 2.1; [MS-DCOM] 3.1.1.5, 3.1.2.5).
 const (
-	S_OK                   HRESULT = 0x00000000
-	E_NOTIMPL              HRESULT = 0x80004001
-	E_NOINTERFACE          HRESULT = 0x80004002
-	E_FAIL                 HRESULT = 0x80004005
-	E_OUTOFMEMORY          HRESULT = 0x8007000E
-	E_INVALIDARG           HRESULT = 0x80070057
-	E_ACCESSDENIED         HRESULT = 0x80070005
-	CO_E_BAD_SERVER_NAME   HRESULT = 0x80004014
-	REGDB_E_CLASSNOTREG    HRESULT = 0x80040154
-	CO_E_OBJNOTREG         HRESULT = 0x800401FB
-	RPC_E_DISCONNECTED     HRESULT = 0x80010108
-	RPC_E_VERSION_MISMATCH HRESULT = 0x80010110
-	RPC_E_INVALID_HEADER   HRESULT = 0x80010111
-	RPC_E_INVALID_OBJECT   HRESULT = 0x80010114
-	RPC_E_INVALID_OBJREF   HRESULT = 0x8001011D
+	S_OK                   = hresult.S_OK
+	E_NOTIMPL              = hresult.E_NOTIMPL
+	E_NOINTERFACE          = hresult.E_NOINTERFACE
+	E_FAIL                 = hresult.E_FAIL
+	E_OUTOFMEMORY          = hresult.E_OUTOFMEMORY
+	E_INVALIDARG           = hresult.E_INVALIDARG
+	E_ACCESSDENIED         = hresult.E_ACCESSDENIED
+	CO_E_BAD_SERVER_NAME   = hresult.CO_E_BAD_SERVER_NAME
+	REGDB_E_CLASSNOTREG    = hresult.REGDB_E_CLASSNOTREG
+	CO_E_OBJNOTREG         = hresult.CO_E_OBJNOTREG
+	RPC_E_DISCONNECTED     = hresult.RPC_E_DISCONNECTED
+	RPC_E_VERSION_MISMATCH = hresult.RPC_E_VERSION_MISMATCH
+	RPC_E_INVALID_HEADER   = hresult.RPC_E_INVALID_HEADER
+	RPC_E_INVALID_OBJECT   = hresult.RPC_E_INVALID_OBJECT
+	RPC_E_INVALID_OBJREF   = hresult.RPC_E_INVALID_OBJREF
 )
 
 // Object resolver statuses (error_status_t, [MS-DCOM] 3.1.2.5.1; [MS-ERREF] 2.2).

@@ -5,17 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/iiss/iisstest"
 	"github.com/iisctl/iisctl/svc/svctest"
 )
 
 func TestHRESULT(t *testing.T) {
-	if iiss.FromWin32(0x10D5) != iiss.ERROR_RESOURCE_DISABLED || iiss.FromWin32(8) != iiss.E_OUTOFMEMORY || iiss.FromWin32(0) != iiss.S_OK {
+	if iiss.FromWin32(0x10D5) != iiss.ERROR_RESOURCE_DISABLED || iiss.FromWin32(8) != iiss.E_ERROR_NOT_ENOUGH_MEMORY || iiss.FromWin32(0) != iiss.S_OK {
 		t.Fatal("FromWin32")
 	}
 	wrapped := errors.Join(errors.New("x"), iiss.HRESULT(0x800710D5))
@@ -25,11 +27,12 @@ func TestHRESULT(t *testing.T) {
 	if !errors.Is(iiss.HRESULT(0x8000041D), iiss.ErrServiceRequestTimeout) {
 		t.Fatal("0x8000041D is not the timeout")
 	}
-	if got := iiss.DISP_E_BADINDEX.Error(); got != "iiss: DISP_E_BADINDEX (0x8002000B)" {
+	if got := iiss.DISP_E_BADINDEX.Error(); got != "hresult: DISP_E_BADINDEX (0x8002000B)" {
 		t.Fatal(got)
 	}
-	if got := iiss.HRESULT(0xA0001234).Error(); got != "iiss: HRESULT 0xA0001234" {
-		t.Fatal(got)
+	var dh dcom.HRESULT = iiss.E_ACCESSDENIED // one type across the stack
+	if !errors.Is(fmt.Errorf("activate: %w", dh), iiss.ErrAccessDenied) {
+		t.Fatal("a dcom HRESULT does not match the iiss sentinel")
 	}
 	if hr, ok := iiss.AsHRESULT(errors.New("plain")); ok || hr != iiss.E_FAIL {
 		t.Fatal("AsHRESULT of a plain error")

@@ -47,7 +47,7 @@ var messages = map[iiss.HRESULT]string{
 	iiss.E_FAIL:                    "Unspecified error",
 	iiss.E_UNEXPECTED:              "Catastrophic failure",
 	iiss.E_NOINTERFACE:             "No such interface supported",
-	iiss.E_OUTOFMEMORY:             "Not enough memory resources are available to process this command.",
+	iiss.E_ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
 	iiss.E_INVALIDARG:              "The parameter is incorrect.",
 	iiss.ERROR_INSUFFICIENT_BUFFER: "The data area passed to a system call is too small.",
 	ERROR_LOGON_FAILURE:            "Logon failure: unknown user name or bad password.",

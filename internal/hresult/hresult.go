@@ -1,0 +1,127 @@
+// Package hresult is the one HRESULT type of the project ([MS-ERREF]
+// 2.1): DCOM, IDispatch and IIS ServiceControl status codes. Packages
+// dcom and iiss expose it as dcom.HRESULT and iiss.HRESULT (aliases), so
+// an HRESULT from any layer matches any sentinel with errors.Is.
+package hresult
+
+import "fmt"
+
+// HRESULT is a 32-bit COM status. It implements error so a server's
+// answer can travel as a Go error; a success code is never returned as
+// one (see Err).
+type HRESULT uint32
+
+// Codes used across the stack ([MS-ERREF] 2.1, 2.3; [MS-DCOM] 3.1.1.5,
+// 3.1.2.5; [MS-OAUT] 3.1.4; [MS-IISS] 3.1.4.1-5).
+const (
+	S_OK           HRESULT = 0x00000000
+	S_FALSE        HRESULT = 0x00000001
+	E_NOTIMPL      HRESULT = 0x80004001
+	E_NOINTERFACE  HRESULT = 0x80004002
+	E_FAIL         HRESULT = 0x80004005
+	E_UNEXPECTED   HRESULT = 0x8000FFFF
+	E_ACCESSDENIED HRESULT = 0x80070005 // HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)
+	E_OUTOFMEMORY  HRESULT = 0x8007000E
+	E_INVALIDARG   HRESULT = 0x80070057
+
+	// [MS-IISS] names HRESULT_FROM_WIN32 codes E_ERROR_*; the tables of
+	// 3.1.4 list these.
+	E_ERROR_NOT_ENOUGH_MEMORY     HRESULT = 0x80070008
+	ERROR_INSUFFICIENT_BUFFER     HRESULT = 0x8007007A
+	ERROR_SERVICE_REQUEST_TIMEOUT HRESULT = 0x8007041D
+	// ERROR_SERVICE_REQUEST_TIMEOUT_ALT is the 0x8000041D of [MS-IISS]
+	// 3.1.4.2's prose: accepted as the same condition, never sent.
+	ERROR_SERVICE_REQUEST_TIMEOUT_ALT HRESULT = 0x8000041D
+	ERROR_RESOURCE_DISABLED           HRESULT = 0x800710D5
+
+	CO_E_BAD_SERVER_NAME   HRESULT = 0x80004014
+	REGDB_E_CLASSNOTREG    HRESULT = 0x80040154
+	CO_E_OBJNOTREG         HRESULT = 0x800401FB
+	RPC_E_DISCONNECTED     HRESULT = 0x80010108
+	RPC_E_VERSION_MISMATCH HRESULT = 0x80010110
+	RPC_E_INVALID_HEADER   HRESULT = 0x80010111
+	RPC_E_INVALID_OBJECT   HRESULT = 0x80010114
+	RPC_E_INVALID_OBJREF   HRESULT = 0x8001011D
+
+	DISP_E_UNKNOWNINTERFACE HRESULT = 0x80020001
+	DISP_E_MEMBERNOTFOUND   HRESULT = 0x80020003
+	DISP_E_PARAMNOTFOUND    HRESULT = 0x80020004
+	DISP_E_TYPEMISMATCH     HRESULT = 0x80020005
+	DISP_E_UNKNOWNNAME      HRESULT = 0x80020006
+	DISP_E_NONAMEDARGS      HRESULT = 0x80020007
+	DISP_E_BADVARTYPE       HRESULT = 0x80020008
+	DISP_E_EXCEPTION        HRESULT = 0x80020009
+	DISP_E_OVERFLOW         HRESULT = 0x8002000A
+	DISP_E_BADINDEX         HRESULT = 0x8002000B
+	DISP_E_BADPARAMCOUNT    HRESULT = 0x8002000E
+	DISP_E_PARAMNOTOPTIONAL HRESULT = 0x8002000F
+)
+
+var names = map[HRESULT]string{
+	S_OK: "S_OK", S_FALSE: "S_FALSE", E_NOTIMPL: "E_NOTIMPL", E_NOINTERFACE: "E_NOINTERFACE",
+	E_FAIL: "E_FAIL", E_UNEXPECTED: "E_UNEXPECTED", E_ACCESSDENIED: "E_ACCESSDENIED",
+	E_OUTOFMEMORY: "E_OUTOFMEMORY", E_INVALIDARG: "E_INVALIDARG",
+	E_ERROR_NOT_ENOUGH_MEMORY:         "E_ERROR_NOT_ENOUGH_MEMORY",
+	ERROR_INSUFFICIENT_BUFFER:         "ERROR_INSUFFICIENT_BUFFER",
+	ERROR_SERVICE_REQUEST_TIMEOUT:     "ERROR_SERVICE_REQUEST_TIMEOUT",
+	ERROR_SERVICE_REQUEST_TIMEOUT_ALT: "ERROR_SERVICE_REQUEST_TIMEOUT",
+	ERROR_RESOURCE_DISABLED:           "ERROR_RESOURCE_DISABLED",
+	CO_E_BAD_SERVER_NAME:              "CO_E_BAD_SERVER_NAME", REGDB_E_CLASSNOTREG: "REGDB_E_CLASSNOTREG",
+	CO_E_OBJNOTREG: "CO_E_OBJNOTREG", RPC_E_DISCONNECTED: "RPC_E_DISCONNECTED",
+	RPC_E_VERSION_MISMATCH: "RPC_E_VERSION_MISMATCH", RPC_E_INVALID_HEADER: "RPC_E_INVALID_HEADER",
+	RPC_E_INVALID_OBJECT: "RPC_E_INVALID_OBJECT", RPC_E_INVALID_OBJREF: "RPC_E_INVALID_OBJREF",
+	DISP_E_UNKNOWNINTERFACE: "DISP_E_UNKNOWNINTERFACE", DISP_E_MEMBERNOTFOUND: "DISP_E_MEMBERNOTFOUND",
+	DISP_E_PARAMNOTFOUND: "DISP_E_PARAMNOTFOUND", DISP_E_TYPEMISMATCH: "DISP_E_TYPEMISMATCH",
+	DISP_E_UNKNOWNNAME: "DISP_E_UNKNOWNNAME", DISP_E_NONAMEDARGS: "DISP_E_NONAMEDARGS",
+	DISP_E_BADVARTYPE: "DISP_E_BADVARTYPE", DISP_E_EXCEPTION: "DISP_E_EXCEPTION",
+	DISP_E_OVERFLOW: "DISP_E_OVERFLOW", DISP_E_BADINDEX: "DISP_E_BADINDEX",
+	DISP_E_BADPARAMCOUNT: "DISP_E_BADPARAMCOUNT", DISP_E_PARAMNOTOPTIONAL: "DISP_E_PARAMNOTOPTIONAL",
+}
+
+// FromWin32 is HRESULT_FROM_WIN32 ([MS-ERREF] 2.1.2): 0 stays S_OK, an
+// HRESULT stays as it is, a Win32 code becomes 0x8007xxxx.
+func FromWin32(code uint32) HRESULT {
+	if code == 0 || code&0x80000000 != 0 {
+		return HRESULT(code)
+	}
+	return HRESULT(0x80070000 | code&0xFFFF)
+}
+
+// Failed reports whether the severity bit is set.
+func (h HRESULT) Failed() bool { return h&0x80000000 != 0 }
+
+// Name is the symbolic name of a known code, or "".
+func (h HRESULT) Name() string { return names[h] }
+
+// String renders "E_ACCESSDENIED (0x80070005)", or "HRESULT 0x…".
+func (h HRESULT) String() string {
+	if n := h.Name(); n != "" {
+		return fmt.Sprintf("%s (0x%08X)", n, uint32(h))
+	}
+	return fmt.Sprintf("HRESULT 0x%08X", uint32(h))
+}
+
+func (h HRESULT) Error() string { return "hresult: " + h.String() }
+
+// canonical folds the accepted variants of a code into one value.
+func (h HRESULT) canonical() HRESULT {
+	if h == ERROR_SERVICE_REQUEST_TIMEOUT_ALT {
+		return ERROR_SERVICE_REQUEST_TIMEOUT
+	}
+	return h
+}
+
+// Is matches another HRESULT of the same value; 0x8000041D and
+// 0x8007041D count as the same timeout.
+func (h HRESULT) Is(target error) bool {
+	t, ok := target.(HRESULT)
+	return ok && t.canonical() == h.canonical()
+}
+
+// Err is nil for a success code and h otherwise.
+func (h HRESULT) Err() error {
+	if !h.Failed() {
+		return nil
+	}
+	return h
+}
