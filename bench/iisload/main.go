@@ -1,0 +1,142 @@
+// Command iisload measures an IIS ServiceControl server (iissd or Windows)
+// from one client machine. It runs two workloads back to back in the same
+// run, so their ratio means something on a noisy machine:
+//
+//   - warm: Status calls on references activated once per worker
+//     (one sealed ORPC call each);
+//   - cold: a whole client session per operation (activation on port 135,
+//     NTLM handshakes, Status, RemRelease), as a one-shot iisctl does.
+//
+// Both loops are bounded by -n operations and -duration, whichever ends
+// first. Point it only at loopback or at hosts you run.
+//
+//	IISCTL_PASSWORD=... go run ./bench/iisload -target 127.0.0.1:1135 -u admin
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iisctl/iisctl/iiss"
+)
+
+func main() {
+	target := flag.String("target", "127.0.0.1:135", "activator HOST:PORT")
+	user := flag.String("u", "admin", "user")
+	workers := flag.Int("c", 4, "concurrent clients")
+	n := flag.Int("n", 2000, "operations per workload at most")
+	dur := flag.Duration("duration", 10*time.Second, "time per workload at most")
+	flag.Parse()
+	host, portStr, err := net.SplitHostPort(*target)
+	port, perr := strconv.Atoi(portStr)
+	if err != nil || perr != nil {
+		fail(fmt.Errorf("bad -target %q", *target))
+	}
+	cfg := iiss.DialConfig{Host: host, Port: port, User: *user, Password: os.Getenv("IISCTL_PASSWORD")}
+	warm := run("warm: Status on a held reference", *workers, *n, *dur, warmOp(cfg))
+	cold := run("cold: activate + Status + release", *workers, *n, *dur, coldOp(cfg))
+	if warm.mean > 0 {
+		fmt.Printf("cold/warm mean latency ratio: %.1fx\n", float64(cold.mean)/float64(warm.mean))
+	}
+}
+
+// op performs one operation for worker w.
+type op func(ctx context.Context, w int) error
+
+func warmOp(cfg iiss.DialConfig) op {
+	var mu sync.Mutex
+	conns := map[int]*iiss.Conn{}
+	return func(ctx context.Context, w int) error {
+		mu.Lock()
+		c := conns[w]
+		mu.Unlock()
+		if c == nil {
+			var err error
+			if c, err = iiss.Dial(ctx, cfg); err != nil {
+				return err
+			}
+			mu.Lock()
+			conns[w] = c
+			mu.Unlock()
+		}
+		_, err := c.Status(ctx)
+		return err
+	}
+}
+
+func coldOp(cfg iiss.DialConfig) op {
+	return func(ctx context.Context, _ int) error {
+		c, err := iiss.Dial(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		_, err = c.Status(ctx)
+		return errors.Join(err, c.Close())
+	}
+}
+
+type result struct{ mean time.Duration }
+
+// run executes f from workers goroutines until n operations or d elapse.
+func run(name string, workers, n int, d time.Duration, f op) result {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var next, errs atomic.Int64
+	lat := make([][]time.Duration, workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) && ctx.Err() == nil {
+				t := time.Now()
+				if err := f(ctx, w); err != nil {
+					if ctx.Err() == nil && errs.Add(1) == 1 {
+						fmt.Fprintln(os.Stderr, "iisload:", err)
+					}
+					continue
+				}
+				lat[w] = append(lat[w], time.Since(t))
+			}
+		}()
+	}
+	wg.Wait()
+	return report(name, time.Since(start), lat, errs.Load())
+}
+
+func report(name string, elapsed time.Duration, lat [][]time.Duration, errs int64) result {
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	if len(all) == 0 {
+		fmt.Printf("%-36s no successful operations (%d errors)\n", name, errs)
+		return result{}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	var sum time.Duration
+	for _, v := range all {
+		sum += v
+	}
+	pct := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
+	mean := sum / time.Duration(len(all))
+	fmt.Printf("%-36s %6d ops %8.0f ops/s  mean %-9v p50 %-9v p99 %-9v errors %d\n", name, len(all),
+		float64(len(all))/elapsed.Seconds(), mean.Round(time.Microsecond), pct(0.5).Round(time.Microsecond),
+		pct(0.99).Round(time.Microsecond), errs)
+	return result{mean: mean}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "iisload:", err)
+	os.Exit(2)
+}
