@@ -28,9 +28,9 @@ func TestNewCmdAction(t *testing.T) {
 				Timeout: 2 * time.Minute, TimeoutSet: true,
 				Auth: AuthFlags{User: "bob@corp", Password: "pw", PasswordSet: true, PasswordStdin: true, Hashes: "aa"},
 				Conn: ConnOptions{AuthLevel: AuthLevelIntegrity, AuthType: AuthSPNEGO, DialTimeout: 3 * time.Second}}},
-		{"kill", OpKill, []string{"--auth-level", "connect", "h"},
+		{"kill", OpKill, []string{"--auth-level", "PRIVACY", "h"},
 			ActionOptions{Targets: []Target{{"h", 135}}, Parallel: 8,
-				Conn: ConnOptions{AuthLevel: AuthLevelConnect, DialTimeout: DefaultDialTimeout}}},
+				Conn: ConnOptions{AuthLevel: AuthLevelPrivacy, DialTimeout: DefaultDialTimeout}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -61,7 +61,8 @@ func TestNewCmdActionErrors(t *testing.T) {
 		{OpKill, []string{"--timeout", "5", "h"}, "flag provided but not defined: -timeout"},
 		{OpStatus, []string{"--no-force", "h"}, "flag provided but not defined: -no-force"},
 		{OpStop, []string{"--timeout", "soon", "h"}, `invalid value "soon" for flag -timeout: want a duration such as 90s or 2m, or a number of seconds`},
-		{OpStop, []string{"--auth-level", "none", "h"}, `invalid value "none" for flag -auth-level: want connect, integrity or privacy`},
+		{OpStop, []string{"--auth-level", "none", "h"}, `invalid value "none" for flag -auth-level: want integrity or privacy`},
+		{OpStop, []string{"--auth-level", "connect", "h"}, `invalid value "connect" for flag -auth-level: DCOM activation needs at least integrity; want integrity or privacy`},
 		{OpStop, []string{"--auth", "kerberos", "h"}, `invalid value "kerberos" for flag -auth: want ntlm or spnego`},
 		{OpStop, []string{"--parallel", "0", "h"}, "--parallel must be at least 1"},
 		{OpStop, []string{"h:0"}, `host "h:0": port must be 1-65535`},

@@ -36,11 +36,15 @@ func addAuthFlags(fs *flag.FlagSet, a *AuthFlags) {
 
 // addConnFlags registers the connection flags.
 func addConnFlags(fs *flag.FlagSet, c *ConnOptions) {
-	fs.Func("auth-level", "connect, integrity or privacy", func(s string) error {
-		l, ok := map[string]AuthLevel{"connect": AuthLevelConnect, "integrity": AuthLevelIntegrity,
-			"privacy": AuthLevelPrivacy}[strings.ToLower(s)]
+	fs.Func("auth-level", "integrity or privacy", func(s string) error {
+		l, ok := map[string]AuthLevel{"integrity": AuthLevelIntegrity, "privacy": AuthLevelPrivacy}[strings.ToLower(s)]
+		if strings.EqualFold(s, "connect") {
+			// Windows refuses DCOM activation below packet integrity
+			// since KB5004442 ([MS-DCOM] 3.2.4.1.2.2); so do we.
+			return errors.New("DCOM activation needs at least integrity; want integrity or privacy")
+		}
 		if !ok {
-			return errors.New("want connect, integrity or privacy")
+			return errors.New("want integrity or privacy")
 		}
 		c.AuthLevel = l
 		return nil
