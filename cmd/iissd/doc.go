@@ -1,0 +1,11 @@
+// Command iissd serves the IIS ServiceControl Protocol ([MS-IISS]) on
+// Linux: the DCOM activator and OXID resolver, and the IIisServiceControl
+// object, which controls the configured "Internet services" through the
+// embedded supervisor or systemd.
+//
+//	iissd --config /etc/iissd/iissd.toml   serve with a configuration file
+//	iissd --demo [--listen ADDR:PORT]      serve a built-in demo, no file needed
+//	iissd user add|del|list ...            manage the users file
+//	iissd disable | enable                 turn remote control off or on (local only)
+//	iissd version
+package main
