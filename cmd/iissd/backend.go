@@ -23,7 +23,8 @@ func newBackend(ctx context.Context, cfg *Config) (svc.Manager, error) {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		return systemd.New(cctx, systemd.Config{
-			BusAddress: s.Bus, Target: s.Target, Units: s.Units, KillExtra: cfg.Control.KillExtra,
+			BusAddress: s.Bus, Direct: s.Direct, Target: s.Target, Units: s.Units, Demand: s.Demand,
+			Prefix: s.Prefix, KillExtra: cfg.Control.KillExtra,
 		})
 	}
 	if err := os.MkdirAll(cfg.Backend.LogDir, 0o750); err != nil {

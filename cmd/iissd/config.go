@@ -83,11 +83,20 @@ type BackendConfig struct {
 	LogDir  string        `toml:"log_dir"` // supervisor: service output
 }
 
-// SystemdConfig selects the units that are the Internet services.
+// SystemdConfig selects the units that are the Internet services (see
+// docs/systemd.md and the svc/systemd package documentation).
 type SystemdConfig struct {
 	Bus    string   `toml:"bus"`    // D-Bus address; empty is the system bus
 	Target string   `toml:"target"` // e.g. iis.target
 	Units  []string `toml:"units"`  // or an explicit list
+	// Demand lists units of Units that Start leaves alone (DemandStart).
+	Demand []string `toml:"demand"`
+	// Prefix is stripped from unit names to form service names, and added
+	// to short names in Units and Demand ("iis-": iis-w3svc.service is "w3svc").
+	Prefix string `toml:"prefix"`
+	// Direct says Bus is systemd's own private socket
+	// (unix:path=/run/systemd/private): no bus daemon.
+	Direct bool `toml:"direct"`
 }
 
 // ServiceConfig is one supervised service.
