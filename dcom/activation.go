@@ -165,12 +165,17 @@ type ActivationInOptions struct {
 	ClientImpLevel uint32   // 0 means RPC_C_IMP_LEVEL_IDENTIFY (2)
 	ClassCtx       uint32   // 0 means CLSCTX_REMOTE_SERVER (0x10) | CLSCTX_LOCAL_SERVER (0x4)
 	SessionID      uint32   // 0 means 0xFFFFFFFF (any session)
+	// ServerName, when set, is sent in SecurityInfo's COSERVERINFO, as
+	// Windows clients do; that makes six properties, the shape Windows
+	// and impacket send ([MS-DCOM] 2.2.22.2.7).
+	ServerName string
 }
 
 // BuildActivationIn returns the properties a client sends to create clsid
 // with interfaces iids: Special, Instantiation (COM 5.7), ActivationContext
-// (a minimal client Context when opt.ContextID is set), Location and
-// ScmRequest asking for ncacn_ip_tcp.
+// (a minimal client Context when opt.ContextID is set), SecurityInfo
+// (when opt.ServerName is set), Location and ScmRequest asking for
+// ncacn_ip_tcp.
 func BuildActivationIn(clsid ndr.GUID, iids []ndr.GUID, opt ActivationInOptions) *ActivationIn {
 	imp, ctx, sess := opt.ClientImpLevel, opt.ClassCtx, opt.SessionID
 	if imp == 0 {
@@ -192,6 +197,10 @@ func BuildActivationIn(clsid ndr.GUID, iids []ndr.GUID, opt ActivationInOptions)
 	}
 	if !opt.ContextID.IsZero() {
 		a.Context.ClientCtx = NewMInterfacePointer(NewClientContext(opt.ContextID).ObjRef())
+	}
+	if opt.ServerName != "" {
+		name := opt.ServerName
+		a.Security = &SecurityInfoData{ServerInfo: &COServerInfo{Name: &name}}
 	}
 	return a
 }

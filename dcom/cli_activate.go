@@ -113,7 +113,7 @@ func createInstance(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) 
 		return nil, err
 	}
 	defer conn.Close()
-	mip, err := BuildActivationIn(clsid, []ndr.GUID{iid}, ActivationInOptions{ContextID: newORPCThis().CID}).MInterfacePointer()
+	mip, err := BuildActivationIn(clsid, []ndr.GUID{iid}, ActivationInOptions{ContextID: newORPCThis().CID, ServerName: cfg.Host}).MInterfacePointer()
 	if err != nil {
 		return nil, err
 	}
