@@ -31,13 +31,10 @@ var (
 )
 
 // iisctlBin builds github.com/iisctl/iisctl/cmd/iisctl once per test
-// binary and returns its path. Directories left by earlier test binaries
-// that no longer run are removed (TestMain belongs to the harness, so
-// this one cannot clean up after itself).
+// binary and returns its path; TestMain removes it at the end.
 func iisctlBin(t testing.TB) string {
 	t.Helper()
 	iisctlOnce.Do(func() {
-		removeStaleBuilds()
 		dir, err := os.MkdirTemp("", fmt.Sprintf("iisctl-e2e-%d-", os.Getpid()))
 		if err != nil {
 			iisctlErr = err
@@ -61,20 +58,6 @@ func iisctlBin(t testing.TB) string {
 		t.Fatalf("cannot build the iisctl binary: %v", iisctlErr)
 	}
 	return iisctlPath
-}
-
-func removeStaleBuilds() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "iisctl-e2e-*"))
-	for _, d := range dirs {
-		f := strings.SplitN(strings.TrimPrefix(filepath.Base(d), "iisctl-e2e-"), "-", 2)
-		pid, err := strconv.Atoi(f[0])
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
-			os.RemoveAll(d)
-		}
-	}
 }
 
 // cliResult is one iisctl run.

@@ -27,7 +27,11 @@ func TestMain(m *testing.M) {
 			os.Exit(runDemoService())
 		}
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if iisctlPath != "" { // the iisctl binary the end-to-end tests built
+		os.RemoveAll(filepath.Dir(iisctlPath))
+	}
+	os.Exit(code)
 }
 
 // Test accounts of every harness server.
