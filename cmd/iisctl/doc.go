@@ -31,9 +31,9 @@
 // Invoked as iisreset (argv[0], e.g. a symlink) or as "iisctl reset",
 // iisctl takes Windows' iisreset command line and prints iisreset's
 // lines, errors included ("... (2147942405, 80070005)"). iisctl's
-// credential and connection flags must come first: parsing of iisreset's
-// own arguments starts at the first argument that is not one of them, or
-// after "--". Without a computer name the target is localhost.
+// credential and connection flags may stand anywhere (iisreset's own
+// switches never share their names); everything after "--" is iisreset's.
+// Without a computer name the target is localhost.
 //
 // # Output
 //

@@ -17,7 +17,7 @@ Usage:
   iisctl restart HOST[:PORT]... [flags]   stop, then start
   iisctl kill    HOST[:PORT]... [flags]   terminate the services' processes
   iisctl reboot  HOST[:PORT]... [flags]   reboot the computer
-  iisctl reset [credential flags] [iisreset arguments]   iisreset's command line
+  iisctl reset [HOST] [/SWITCH...] [flags]   iisreset's command line and lines
   iisctl version
   iisctl help [COMMAND | exit-codes | json | credentials | iisreset]
 
@@ -39,7 +39,8 @@ Credential flags:
 
 const connectionHelp = `
 Connection flags:
-  --auth-level LEVEL         connect, integrity or privacy (default privacy)
+  --auth-level LEVEL         integrity or privacy (default privacy); DCOM
+                             activation refuses anything lower
   --auth TYPE                ntlm or spnego (default ntlm)
   --dial-timeout DURATION    time to connect and activate (default 15s)
 `
@@ -112,16 +113,15 @@ const jsonHelp = `--json prints an array with one object per host, in the order 
 Fields are only ever added, never renamed or removed.
 `
 
-const iisresetHelp = `Usage: iisreset [credential flags] [computername] [switches]
-       iisctl reset [credential flags] [computername] [switches]
+const iisresetHelp = `Usage: iisreset [computername] [switches] [credential flags]
+       iisctl reset [computername] [switches] [credential flags]
 
-iisctl's credential and connection flags come first; everything after
-the first argument that is not one of them (or after --) is iisreset's.
-Without a computer name, localhost is used.
+iisctl's credential and connection flags may stand anywhere; everything
+after -- is iisreset's. Without a computer name, localhost is used.
 
 ` + iisreset.Usage
 
-const resetFlagsHelp = credentialsHelp + connectionHelp + "\nCredential and connection flags come before iisreset's arguments.\n"
+const resetFlagsHelp = credentialsHelp + connectionHelp + "\nCredential and connection flags may stand anywhere among iisreset's arguments.\n"
 
 // helpRun prints a help topic.
 func helpRun(ios *IOStreams, args []string) error {
