@@ -84,6 +84,9 @@ func runReset(ctx context.Context, o *ResetOptions, t iisreset.Target) error {
 		}
 		return exitCodeOf(err)
 	}}
+	if o.Reset.Computer == "" {
+		r.Local = localSwitch(o.Getenv)
+	}
 	code := r.Run(ctx, t, o.Reset)
 	if first != nil {
 		if h := hintFor(o.Target, first, o.Conn, resetTimeout(o.Reset)); h != "" {
@@ -147,4 +150,29 @@ func (l *lazyTarget) Reboot(ctx context.Context, timeout time.Duration, force bo
 func (l *lazyTarget) Status(ctx context.Context) (list []iiss.ServiceStatus, err error) {
 	err = l.do(ctx, 0, func(ctx context.Context, c Conn) error { list, err = c.Status(ctx); return err })
 	return list, err
+}
+
+// localSwitch is iissd's disable switch on this computer, for /ENABLE and
+// /DISABLE without a computer name (as iisreset works on Windows): the
+// state directory in $IISSD_STATE_DIR, else iissd's default.
+func localSwitch(getenv func(string) string) iisreset.LocalSwitch {
+	dir := getenv("IISSD_STATE_DIR")
+	if dir == "" {
+		dir = "/var/lib/iissd"
+	}
+	return lazySwitch(dir)
+}
+
+// lazySwitch opens the state directory only when the switch is used.
+type lazySwitch string
+
+func (d lazySwitch) Disable() error { return d.do((*iiss.FileDisableState).Disable) }
+func (d lazySwitch) Enable() error  { return d.do((*iiss.FileDisableState).Enable) }
+
+func (d lazySwitch) do(f func(*iiss.FileDisableState) error) error {
+	st, err := iiss.NewFileDisableState(string(d))
+	if err != nil {
+		return err
+	}
+	return f(st)
 }
