@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bufio"
 	"fmt"
 	"github.com/iisctl/iisctl/ndr"
 	"io"
@@ -12,15 +13,22 @@ import (
 // protection. Reads and writes are each used by one goroutine at a time.
 type transport struct {
 	nc   net.Conn
+	r    *bufio.Reader // created on first read; one read syscall usually brings a whole fragment
 	wmu  sync.Mutex
 	wbuf []byte
 }
 
+// readBufSize holds a default-size fragment (5840) and its successor's header.
+const readBufSize = 8 << 10
+
 // readFragment reads one whole fragment and decodes it. The returned raw
 // slice is freshly allocated (at most 65535 bytes) and aliased by the PDU.
 func (t *transport) readFragment() (*PDU, []byte, layout, error) {
+	if t.r == nil {
+		t.r = bufio.NewReaderSize(t.nc, readBufSize)
+	}
 	var hdr [HeaderSize]byte
-	if _, err := io.ReadFull(t.nc, hdr[:]); err != nil {
+	if _, err := io.ReadFull(t.r, hdr[:]); err != nil {
 		return nil, nil, layout{}, err
 	}
 	h, err := ParseHeader(hdr[:])
@@ -29,7 +37,7 @@ func (t *transport) readFragment() (*PDU, []byte, layout, error) {
 	}
 	raw := make([]byte, h.FragLength)
 	copy(raw, hdr[:])
-	if _, err := io.ReadFull(t.nc, raw[HeaderSize:]); err != nil {
+	if _, err := io.ReadFull(t.r, raw[HeaderSize:]); err != nil {
 		return nil, nil, layout{}, err
 	}
 	p, l, err := unmarshal(raw)
