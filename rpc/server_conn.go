@@ -2,9 +2,11 @@ package rpc
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -67,6 +69,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 func (c *serverConn) serve() {
 	defer c.srv.removeConn(c)
 	defer c.lingerClose()
+	defer c.recoverPanic()
 	c.log.Debug("rpc: connection accepted", "local", c.nc.LocalAddr().String())
 	for {
 		c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
@@ -212,4 +215,15 @@ func (c *serverConn) write(p *PDU, ac *authContext) bool {
 		return false
 	}
 	return true
+}
+
+// recoverPanic turns a panic outside a handler (decoding, security,
+// reassembly) into a closed connection: one bad peer never takes the
+// process, or the other connections, down.
+func (c *serverConn) recoverPanic() {
+	if r := recover(); r != nil {
+		c.log.Error("rpc: panic serving a connection; closing it", "remote", c.nc.RemoteAddr().String(),
+			"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		c.linger = false
+	}
 }
