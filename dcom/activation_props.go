@@ -47,7 +47,7 @@ func (d *InstantiationInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, d.IIDs) })
 	w.Uint32(d.ThisSize)
 	d.ClientCOMVersion.MarshalNDR(w)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure, enforcing range(1, MAX_REQUESTED_INTERFACES).
@@ -63,7 +63,7 @@ func (d *InstantiationInfoData) UnmarshalNDR(r *ndr.Reader) {
 	r.CheckNull(present, n)
 	d.ThisSize = r.Uint32()
 	d.ClientCOMVersion.UnmarshalNDR(r)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // SpecialPropertiesData is [MS-DCOM] 2.2.22.2.2 in either layout. The
@@ -151,7 +151,7 @@ func (d *InstanceInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.Mode)
 	writeMIP(w, d.IfdROT)
 	writeMIP(w, d.IfdStg)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure.
@@ -160,7 +160,7 @@ func (d *InstanceInfoData) UnmarshalNDR(r *ndr.Reader) {
 	d.Mode = r.Uint32()
 	readMIP(r, &d.IfdROT)
 	readMIP(r, &d.IfdStg)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // RemoteRequestSCMInfo is customREMOTE_REQUEST_SCM_INFO, [MS-DCOM] 2.2.22.2.4.1.
@@ -174,12 +174,12 @@ func (d *RemoteRequestSCMInfo) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.ClientImpLevel)
 	w.Uint16(uint16(len(d.RequestedProtseqs)))
 	w.Pointer(d.RequestedProtseqs != nil, func(w *ndr.Writer) { writeUint16s(w, d.RequestedProtseqs) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure, enforcing range(0, MAX_REQUESTED_PROTSEQS).
 func (d *RemoteRequestSCMInfo) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(rptr(r))
+	r.Align(r.PtrAlign())
 	d.ClientImpLevel = r.Uint32()
 	n := int(r.Uint16())
 	if n > MaxRequestedProtseqs {
@@ -187,7 +187,7 @@ func (d *RemoteRequestSCMInfo) UnmarshalNDR(r *ndr.Reader) {
 	}
 	present := r.Pointer(func(r *ndr.Reader) { d.RequestedProtseqs = readUint16s(r, n, "pRequestedProtseqs") })
 	r.CheckNull(present, n)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // ScmRequestInfoData is [MS-DCOM] 2.2.22.2.4. RemoteRequest must not be nil.
@@ -200,7 +200,7 @@ type ScmRequestInfoData struct {
 func (d *ScmRequestInfoData) MarshalNDR(w *ndr.Writer) {
 	writeOptU32(w, d.PdwReserved)
 	w.Pointer(d.RemoteRequest != nil, func(w *ndr.Writer) { d.RemoteRequest.MarshalNDR(w) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure; a NULL remoteRequest is invalid.
@@ -212,7 +212,7 @@ func (d *ScmRequestInfoData) UnmarshalNDR(r *ndr.Reader) {
 	}) && r.OK() {
 		r.Failf("ScmRequestInfoData: NULL remoteRequest")
 	}
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // ActivationContextInfoData is [MS-DCOM] 2.2.22.2.5. ClientCtx may be nil:
@@ -234,17 +234,17 @@ func (d *ActivationContextInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.DwReserved2)
 	writeMIP(w, d.ClientCtx)
 	writeMIP(w, d.PrototypeCtx)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure.
 func (d *ActivationContextInfoData) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(rptr(r))
+	r.Align(r.PtrAlign())
 	d.ClientOK, d.BReserved1 = r.Int32(), r.Int32()
 	d.DwReserved1, d.DwReserved2 = r.Uint32(), r.Uint32()
 	readMIP(r, &d.ClientCtx)
 	readMIP(r, &d.PrototypeCtx)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // LocationInfoData is [MS-DCOM] 2.2.22.2.6 (ignored by servers).
@@ -261,14 +261,14 @@ func (d *LocationInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.ProcessID)
 	w.Uint32(d.ApartmentID)
 	w.Uint32(d.ContextID)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure.
 func (d *LocationInfoData) UnmarshalNDR(r *ndr.Reader) {
 	readOptWString(r, &d.MachineName)
 	d.ProcessID, d.ApartmentID, d.ContextID = r.Uint32(), r.Uint32(), r.Uint32()
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // COServerInfo is COSERVERINFO, [MS-DCOM] 2.2.22.2.7.1 (ignored by servers).
@@ -285,17 +285,17 @@ func (d *COServerInfo) MarshalNDR(w *ndr.Writer) {
 	writeOptWString(w, d.Name)
 	writeOptU32(w, d.PdwReserved)
 	w.Uint32(d.DwReserved2)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure.
 func (d *COServerInfo) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(rptr(r))
+	r.Align(r.PtrAlign())
 	d.DwReserved1 = r.Uint32()
 	readOptWString(r, &d.Name)
 	readOptU32(r, &d.PdwReserved)
 	d.DwReserved2 = r.Uint32()
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // SecurityInfoData is [MS-DCOM] 2.2.22.2.7 (ignored by servers).
@@ -310,7 +310,7 @@ func (d *SecurityInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.AuthnFlags)
 	w.Pointer(d.ServerInfo != nil, func(w *ndr.Writer) { d.ServerInfo.MarshalNDR(w) })
 	writeOptU32(w, d.PdwReserved)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure.
@@ -321,5 +321,5 @@ func (d *SecurityInfoData) UnmarshalNDR(r *ndr.Reader) {
 		d.ServerInfo.UnmarshalNDR(r)
 	})
 	readOptU32(r, &d.PdwReserved)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }

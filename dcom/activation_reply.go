@@ -57,7 +57,7 @@ type ScmReplyInfoData struct {
 func (d *ScmReplyInfoData) MarshalNDR(w *ndr.Writer) {
 	writeOptU32(w, d.PdwReserved)
 	w.Pointer(d.RemoteReply != nil, func(w *ndr.Writer) { d.RemoteReply.MarshalNDR(w) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure. A NULL remoteReply is accepted (the
@@ -68,7 +68,7 @@ func (d *ScmReplyInfoData) UnmarshalNDR(r *ndr.Reader) {
 		d.RemoteReply = new(RemoteReplySCMInfo)
 		d.RemoteReply.UnmarshalNDR(r)
 	})
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // PropsOutInfo is [MS-DCOM] 2.2.22.2.9: per requested interface, its IID,
@@ -90,7 +90,7 @@ func (d *PropsOutInfo) MarshalNDR(w *ndr.Writer) {
 	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, d.IIDs) })
 	w.Pointer(d.Results != nil, func(w *ndr.Writer) { writeHRESULTs(w, d.Results) })
 	w.Pointer(d.IntfData != nil, func(w *ndr.Writer) { writeMIPArray(w, d.IntfData) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure, enforcing the range and the NULL rule.
@@ -105,7 +105,7 @@ func (d *PropsOutInfo) UnmarshalNDR(r *ndr.Reader) {
 	r.CheckNull(p2, n)
 	p3 := r.Pointer(func(r *ndr.Reader) { d.IntfData = readMIPArray(r, n, "PropsOutInfo.ppIntfData") })
 	r.CheckNull(p3, n)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // writeMIPArray writes a conformant array of unique MInterfacePointer*.
@@ -160,7 +160,7 @@ func (h *CustomHeader) MarshalNDR(w *ndr.Writer) {
 	w.Pointer(h.CLSIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, h.CLSIDs) })
 	w.Pointer(h.Sizes != nil, func(w *ndr.Writer) { writeUint32s(w, h.Sizes) })
 	writeOptU32(w, h.PdwReserved)
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the header, enforcing range(MIN_ACTPROP_LIMIT, MAX_ACTPROP_LIMIT).
@@ -176,5 +176,5 @@ func (h *CustomHeader) UnmarshalNDR(r *ndr.Reader) {
 	p2 := r.Pointer(func(r *ndr.Reader) { h.Sizes = readUint32s(r, n, "CustomHeader.pSizes") })
 	r.CheckNull(p2, n)
 	readOptU32(r, &h.PdwReserved)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }

@@ -2,22 +2,6 @@ package dcom
 
 import "github.com/iisctl/iisctl/ndr"
 
-// wptr and rptr are the pointer (and hence structure) alignment of the
-// syntax: 4 in NDR20, 8 in NDR64.
-func wptr(w *ndr.Writer) int {
-	if w.Is64() {
-		return 8
-	}
-	return 4
-}
-
-func rptr(r *ndr.Reader) int {
-	if r.Is64() {
-		return 8
-	}
-	return 4
-}
-
 // guids writes a conformant array of GUIDs.
 func writeGUIDs(w *ndr.Writer, g []ndr.GUID) {
 	w.Count(len(g))

@@ -70,7 +70,7 @@ func (a *ORPCExtentArray) MarshalNDR(w *ndr.Writer) {
 			w.Pointer(e != nil, func(w *ndr.Writer) { e.MarshalNDR(w) })
 		}
 	})
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads the structure, checking the correlated count.
@@ -96,7 +96,7 @@ func (a *ORPCExtentArray) UnmarshalNDR(r *ndr.Reader) {
 		}
 	})
 	r.CheckNull(present, want)
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // ORPCThis is ORPCTHIS, [MS-DCOM] 2.2.13.3: the implicit first parameter
@@ -111,18 +111,18 @@ type ORPCThis struct {
 
 // MarshalNDR writes ORPCTHIS.
 func (o *ORPCThis) MarshalNDR(w *ndr.Writer) {
-	w.Align(wptr(w))
+	w.Align(w.PtrAlign())
 	o.Version.MarshalNDR(w)
 	w.Uint32(o.Flags)
 	w.Uint32(o.Reserved1)
 	o.CID.MarshalNDR(w)
 	w.Pointer(o.Extensions != nil, func(w *ndr.Writer) { o.Extensions.MarshalNDR(w) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads ORPCTHIS.
 func (o *ORPCThis) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(rptr(r))
+	r.Align(r.PtrAlign())
 	o.Version.UnmarshalNDR(r)
 	o.Flags = r.Uint32()
 	o.Reserved1 = r.Uint32()
@@ -131,7 +131,7 @@ func (o *ORPCThis) UnmarshalNDR(r *ndr.Reader) {
 		o.Extensions = new(ORPCExtentArray)
 		o.Extensions.UnmarshalNDR(r)
 	})
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }
 
 // ORPCThat is ORPCTHAT, [MS-DCOM] 2.2.13.4: the implicit first [out]
@@ -143,19 +143,19 @@ type ORPCThat struct {
 
 // MarshalNDR writes ORPCTHAT.
 func (o *ORPCThat) MarshalNDR(w *ndr.Writer) {
-	w.Align(wptr(w))
+	w.Align(w.PtrAlign())
 	w.Uint32(o.Flags)
 	w.Pointer(o.Extensions != nil, func(w *ndr.Writer) { o.Extensions.MarshalNDR(w) })
-	w.Tail(wptr(w))
+	w.Tail(w.PtrAlign())
 }
 
 // UnmarshalNDR reads ORPCTHAT.
 func (o *ORPCThat) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(rptr(r))
+	r.Align(r.PtrAlign())
 	o.Flags = r.Uint32()
 	r.Pointer(func(r *ndr.Reader) {
 		o.Extensions = new(ORPCExtentArray)
 		o.Extensions.UnmarshalNDR(r)
 	})
-	r.Tail(rptr(r))
+	r.Tail(r.PtrAlign())
 }

@@ -37,7 +37,7 @@ func (p *GetTypeInfoCountResponse) UnmarshalNDR(r *ndr.Reader) {
 type GetTypeInfoResponse struct{ Result HRESULT }
 
 func (p *GetTypeInfoResponse) MarshalNDR(w *ndr.Writer) {
-	writeNull(w)
+	w.Pointer(false, nil)
 	w.Uint32(uint32(p.Result))
 }
 func (p *GetTypeInfoResponse) UnmarshalNDR(r *ndr.Reader) {
@@ -46,21 +46,6 @@ func (p *GetTypeInfoResponse) UnmarshalNDR(r *ndr.Reader) {
 		return
 	}
 	p.Result = HRESULT(r.Uint32())
-}
-
-func writeNull(w *ndr.Writer) {
-	if w.Is64() {
-		w.Uint64(0)
-	} else {
-		w.Uint32(0)
-	}
-}
-
-func ptrAlign(is64 bool) int {
-	if is64 {
-		return 8
-	}
-	return 4
 }
 
 // GetIDsOfNamesRequest is GetIDsOfNames' [in] (opnum 5). A NULL name
@@ -143,7 +128,7 @@ type DispParams struct {
 }
 
 func (p *DispParams) MarshalNDR(w *ndr.Writer) {
-	w.Align(ptrAlign(w.Is64()))
+	w.Align(w.PtrAlign())
 	w.Pointer(len(p.Args) > 0, func(w *ndr.Writer) { marshalVariants(w, p.Args) })
 	w.Pointer(len(p.NamedArgs) > 0, func(w *ndr.Writer) {
 		w.Count(len(p.NamedArgs))
@@ -158,7 +143,7 @@ func (p *DispParams) MarshalNDR(w *ndr.Writer) {
 }
 
 func (p *DispParams) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(ptrAlign(r.Is64()))
+	r.Align(r.PtrAlign())
 	hasArgs, hasNamed := readMarker(r), readMarker(r)
 	cArgs, cNamed := r.Uint32(), r.Uint32()
 	r.Tail(8)
@@ -296,15 +281,15 @@ type ExcepInfo struct {
 // MarshalNDR writes the BSTRs as Windows does: non-NULL pointers, each to
 // a blob (a NULL BSTR when the string is empty).
 func (e *ExcepInfo) MarshalNDR(w *ndr.Writer) {
-	w.Align(ptrAlign(w.Is64()))
+	w.Align(w.PtrAlign())
 	w.Uint16(e.Code)
 	w.Uint16(0)
 	for range 3 {
 		writeMarker(w, true)
 	}
 	w.Uint32(e.HelpContext)
-	writeNull(w) // pvReserved
-	writeNull(w) // pfnDeferredFillIn
+	w.Pointer(false, nil) // pvReserved
+	w.Pointer(false, nil) // pfnDeferredFillIn
 	w.Uint32(uint32(e.SCode))
 	w.Tail(8)
 	for _, s := range []string{e.Source, e.Description, e.HelpFile} {
@@ -313,7 +298,7 @@ func (e *ExcepInfo) MarshalNDR(w *ndr.Writer) {
 }
 
 func (e *ExcepInfo) UnmarshalNDR(r *ndr.Reader) {
-	r.Align(ptrAlign(r.Is64()))
+	r.Align(r.PtrAlign())
 	e.Code = r.Uint16()
 	r.Uint16()
 	var present [3]bool

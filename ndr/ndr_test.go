@@ -32,7 +32,7 @@ type inner struct {
 }
 
 func (s *sample) MarshalNDR(w *Writer) {
-	w.Align(w.ptrAlign())
+	w.Align(w.PtrAlign())
 	w.Uint32(s.A)
 	w.Pointer(s.Name != nil, func(w *Writer) { w.WString(*s.Name) })
 	w.Uint32(uint32(len(s.Vals)))
@@ -44,11 +44,11 @@ func (s *sample) MarshalNDR(w *Writer) {
 	})
 	s.G.MarshalNDR(w)
 	w.Pointer(s.Inner != nil, func(w *Writer) { s.Inner.MarshalNDR(w) })
-	w.Tail(w.ptrAlign())
+	w.Tail(w.PtrAlign())
 }
 
 func (s *sample) UnmarshalNDR(r *Reader) {
-	r.Align(r.ptrAlign())
+	r.Align(r.PtrAlign())
 	s.A = r.Uint32()
 	r.Pointer(func(r *Reader) { n := r.WString(); s.Name = &n })
 	n := int(r.Uint32())
@@ -68,35 +68,21 @@ func (s *sample) UnmarshalNDR(r *Reader) {
 	r.CheckNull(present, n)
 	s.G.UnmarshalNDR(r)
 	r.Pointer(func(r *Reader) { s.Inner = new(inner); s.Inner.UnmarshalNDR(r) })
-	r.Tail(r.ptrAlign())
+	r.Tail(r.PtrAlign())
 }
 
 func (in *inner) MarshalNDR(w *Writer) {
-	w.Align(w.ptrAlign())
+	w.Align(w.PtrAlign())
 	w.Uint16(in.K)
 	w.Pointer(in.Note != nil, func(w *Writer) { w.WString(*in.Note) })
-	w.Tail(w.ptrAlign())
+	w.Tail(w.PtrAlign())
 }
 
 func (in *inner) UnmarshalNDR(r *Reader) {
-	r.Align(r.ptrAlign())
+	r.Align(r.PtrAlign())
 	in.K = r.Uint16()
 	r.Pointer(func(r *Reader) { n := r.WString(); in.Note = &n })
-	r.Tail(r.ptrAlign())
-}
-
-func (w *Writer) ptrAlign() int {
-	if w.Is64() {
-		return 8
-	}
-	return 4
-}
-
-func (r *Reader) ptrAlign() int {
-	if r.Is64() {
-		return 8
-	}
-	return 4
+	r.Tail(r.PtrAlign())
 }
 
 func strp(s string) *string { return &s }

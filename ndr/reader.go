@@ -33,6 +33,14 @@ func (r *Reader) Syntax() Syntax { return r.syntax }
 // Is64 reports whether r reads NDR64.
 func (r *Reader) Is64() bool { return r.syntax == NDR64 }
 
+// PtrAlign is the alignment of pointers and counts: 4 in NDR20, 8 in NDR64.
+func (r *Reader) PtrAlign() int {
+	if r.Is64() {
+		return 8
+	}
+	return 4
+}
+
 // Err is the first failure, an *Error wrapping ErrMalformed.
 func (r *Reader) Err() error { return r.err }
 

@@ -40,6 +40,15 @@ func (w *Writer) Syntax() Syntax { return w.syntax }
 // Is64 reports whether w writes NDR64.
 func (w *Writer) Is64() bool { return w.syntax == NDR64 }
 
+// PtrAlign is the alignment of pointers and counts, and so of structures
+// that hold them: 4 in NDR20, 8 in NDR64.
+func (w *Writer) PtrAlign() int {
+	if w.Is64() {
+		return 8
+	}
+	return 4
+}
+
 // Bytes returns the stream written so far.
 func (w *Writer) Bytes() []byte { return w.buf }
 
