@@ -93,7 +93,9 @@ func (s *Server) verifyResponse(auth *AuthenticateMessage, blob *ntlmv2Blob) (ba
 		}
 	}
 	if !found || ok == 0 {
-		return base, false, ErrLogonFailure
+		// The claimed account is logged (as Windows' event 4625 does),
+		// quoted: it is the peer's text. Which failure it was is not.
+		return base, false, fmt.Errorf("%w for %q", ErrLogonFailure, auth.Domain+`\`+auth.User)
 	}
 	return base, acct.Admin, nil
 }

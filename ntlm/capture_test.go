@@ -133,7 +133,7 @@ func TestRealWindowsExchange(t *testing.T) {
 	}
 	cmic, _ := cs.GetMIC(mechTypeListDER)
 	eq(t, "client mechListMIC (tok3)", cmic, mechListMICIn(t, toks["tok3"]))
-	if _, err := SessionFromHandshake(chalMsg, authMsg, NTHash("wrong"), true); err != ErrLogonFailure {
+	if _, err := SessionFromHandshake(chalMsg, authMsg, NTHash("wrong"), true); !errors.Is(err, ErrLogonFailure) {
 		t.Errorf("wrong password: %v", err)
 	}
 

@@ -241,7 +241,7 @@ func TestLogonFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, s := newPair(t, tc.cfg, ServerConfig{})
 			err := handshake(t, c, s, nil)
-			if err != ErrLogonFailure {
+			if !errors.Is(err, ErrLogonFailure) {
 				t.Fatalf("got %v, want exactly ErrLogonFailure", err)
 			}
 			if s.Peer().Authenticated() {
