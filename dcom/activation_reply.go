@@ -118,19 +118,11 @@ func writeMIPArray(w *ndr.Writer, m []*MInterfacePointer) {
 
 // readMIPArray reads a conformant array of unique MInterfacePointer*.
 func readMIPArray(r *ndr.Reader, want int, what string) []*MInterfacePointer {
-	n := r.Count()
-	if r.OK() && n != want {
-		r.Failf("%s: size_is %d but count %d", what, want, n)
+	n, ok := r.Conformance(want, 4, what)
+	if !ok {
 		return nil
 	}
-	if !r.CheckSize(n, 4) {
-		return nil
-	}
-	m := make([]*MInterfacePointer, n)
-	for i := range m {
-		readMIP(r, &m[i])
-	}
-	return m
+	return readMIPArrayN(r, n)
 }
 
 // CustomHeader is [MS-DCOM] 2.2.22.1: the table of contents of an

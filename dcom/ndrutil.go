@@ -12,12 +12,8 @@ func writeGUIDs(w *ndr.Writer, g []ndr.GUID) {
 
 // readGUIDs reads a conformant array of GUIDs whose correlated count is want.
 func readGUIDs(r *ndr.Reader, want int, what string) []ndr.GUID {
-	n := r.Count()
-	if r.OK() && n != want {
-		r.Failf("%s: size_is %d but count %d", what, want, n)
-		return nil
-	}
-	if !r.CheckSize(n, 16) {
+	n, ok := r.Conformance(want, 16, what)
+	if !ok {
 		return nil
 	}
 	g := make([]ndr.GUID, n)
@@ -37,12 +33,8 @@ func writeUint32s(w *ndr.Writer, v []uint32) {
 
 // readUint32s reads a conformant array of uint32 whose correlated count is want.
 func readUint32s(r *ndr.Reader, want int, what string) []uint32 {
-	n := r.Count()
-	if r.OK() && n != want {
-		r.Failf("%s: size_is %d but count %d", what, want, n)
-		return nil
-	}
-	if !r.CheckSize(n, 4) {
+	n, ok := r.Conformance(want, 4, what)
+	if !ok {
 		return nil
 	}
 	v := make([]uint32, n)
@@ -62,12 +54,8 @@ func writeUint16s(w *ndr.Writer, v []uint16) {
 
 // readUint16s reads a conformant array of uint16 whose correlated count is want.
 func readUint16s(r *ndr.Reader, want int, what string) []uint16 {
-	n := r.Count()
-	if r.OK() && n != want {
-		r.Failf("%s: size_is %d but count %d", what, want, n)
-		return nil
-	}
-	if !r.CheckSize(n, 2) {
+	n, ok := r.Conformance(want, 2, what)
+	if !ok {
 		return nil
 	}
 	v := make([]uint16, n)

@@ -79,12 +79,8 @@ func (a *ORPCExtentArray) UnmarshalNDR(r *ndr.Reader) {
 	a.Reserved = r.Uint32()
 	want := int((uint64(a.Size) + 1) &^ 1)
 	present := r.Pointer(func(r *ndr.Reader) {
-		n := r.Count()
-		if n != want {
-			r.Failf("ORPC_EXTENT_ARRAY: size_is %d but count %d", want, n)
-			return
-		}
-		if !r.CheckSize(n, 4) {
+		n, ok := r.Conformance(want, 4, "ORPC_EXTENT_ARRAY")
+		if !ok {
 			return
 		}
 		a.Extents = make([]*ORPCExtent, n)

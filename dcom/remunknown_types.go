@@ -115,12 +115,8 @@ func (q *RemAddRefRequest) MarshalNDR(w *ndr.Writer) {
 // UnmarshalNDR reads the request.
 func (q *RemAddRefRequest) UnmarshalNDR(r *ndr.Reader) {
 	want := int(r.Uint16())
-	n := r.Count()
-	if r.OK() && n != want {
-		r.Failf("RemAddRef/RemRelease: size_is %d but count %d", want, n)
-		return
-	}
-	if !r.CheckSize(n, 24) {
+	n, ok := r.Conformance(want, 24, "RemAddRef/RemRelease")
+	if !ok {
 		return
 	}
 	q.Refs = make([]RemInterfaceRef, n)

@@ -119,12 +119,8 @@ func writeOIDs(w *ndr.Writer, v []uint64) {
 
 func readOIDs(r *ndr.Reader, want int, what string) (v []uint64) {
 	present := r.Pointer(func(r *ndr.Reader) {
-		n := r.Count()
-		if r.OK() && n != want {
-			r.Failf("%s: size_is %d but count %d", what, want, n)
-			return
-		}
-		if !r.CheckSize(n, 8) {
+		n, ok := r.Conformance(want, 8, what)
+		if !ok {
 			return
 		}
 		v = make([]uint64, n)

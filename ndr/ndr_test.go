@@ -247,3 +247,24 @@ func TestTS1(t *testing.T) {
 		t.Fatalf("oversized object buffer length: %v", err)
 	}
 }
+
+func TestConformance(t *testing.T) {
+	cases := []struct {
+		name      string
+		stub      string
+		want, per int
+		ok        bool
+	}{
+		{"matches and fits", "02000000 0100 0200", 2, 2, true},
+		{"differs from size_is", "03000000 0100 0200 0300", 2, 2, false},
+		{"more than the bytes left", "02000000 0100", 2, 2, false},
+		{"above 2^31-1", "ffffffff", -1, 1, false},
+	}
+	for _, c := range cases {
+		r := NewReader(unhex(t, c.stub), NDR20)
+		n, ok := r.Conformance(c.want, c.per, "test array")
+		if ok != c.ok || (ok && n != c.want) || (!ok && !errors.Is(r.Err(), ErrMalformed)) {
+			t.Errorf("%s: n=%d ok=%v err=%v", c.name, n, ok, r.Err())
+		}
+	}
+}

@@ -178,6 +178,19 @@ func (r *Reader) CheckSize(n, elemSize int) bool {
 	return true
 }
 
+// Conformance reads the conformance of an array whose correlated count
+// (its size_is) is want, and checks it before the caller allocates: it
+// must equal want ([MS-RPCE] 3.1.1.5.3.2.1) and n elements of elemSize
+// bytes must fit in what is left. what names the array in the error.
+func (r *Reader) Conformance(want, elemSize int, what string) (n int, ok bool) {
+	n = r.Count()
+	if r.OK() && n != want {
+		r.Failf("%s: size_is %d but conformance %d", what, want, n)
+		return 0, false
+	}
+	return n, r.CheckSize(n, elemSize)
+}
+
 // CheckNull enforces [MS-RPCE] 3.1.1.5.3.3.1.2: a NULL pointer whose
 // correlated count is non-zero is invalid.
 func (r *Reader) CheckNull(present bool, count int) {
