@@ -1,50 +1,18 @@
 package ntlm
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/iisctl/iisctl/internal/capture"
 )
 
-// realExchangePath is the scapy-derived Windows exchange (GPL data, read
-// in place, never copied into testdata; see ../../shared/captures/README.md).
-var realExchangePath = filepath.Join("..", "..", "shared", "captures", "ntlm_spnego_real-exchange_DOMAIN-User1_pw-known.hex")
-
-// loadHexTokens reads '<name> <hex>' lines, skipping '#' comments.
-func loadHexTokens(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("capture %s absent; skipping real-exchange checks", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	toks := map[string][]byte{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, hx, _ := strings.Cut(line, " ")
-		b, err := hex.DecodeString(strings.TrimSpace(hx))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		toks[name] = b
-	}
-	return toks
-}
+// realExchange is the scapy-derived Windows exchange (GPL data, read in
+// place from ../shared/captures, never copied; see its README).
+const realExchange = "ntlm_spnego_real-exchange_DOMAIN-User1_pw-known.hex"
 
 // ntlmIn finds the NTLMSSP message inside a SPNEGO token: it starts at
 // the signature and spans the enclosing DER OCTET STRING.
@@ -79,7 +47,7 @@ func mechListMICIn(t *testing.T, tok []byte) []byte {
 var mechTypeListDER = unhex("300c060a2b06010401823702020a")
 
 func TestRealWindowsExchange(t *testing.T) {
-	toks := loadHexTokens(t, realExchangePath)
+	toks := capture.OpenHex(t, realExchange)
 	neg, chalMsg, authMsg := ntlmIn(t, toks["tok1"]), ntlmIn(t, toks["tok2"]), ntlmIn(t, toks["tok3"])
 	if !bytes.Contains(toks["tok1"], mechTypeListDER) {
 		t.Fatal("tok1 does not hold the expected MechTypeList")

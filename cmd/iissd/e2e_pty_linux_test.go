@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/iisctl/iisctl/internal/peertest"
 	"io"
 	"os"
 	"os/exec"
@@ -44,7 +45,7 @@ func TestE2EStatusTerminal(t *testing.T) {
 	t.Parallel()
 	master, slave, err := openPTY()
 	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
+		peertest.Skip(t, "no pseudo-terminal to test the terminal table on: %v", err)
 	}
 	defer master.Close()
 	d := startReady(t, demoOptions{})
