@@ -7,13 +7,17 @@ import (
 // authContext is one security context on a connection, keyed by
 // auth_context_id ([MS-RPCE] 3.3.1.5.2, 2.2.2.11).
 type authContext struct {
-	id         uint32
-	typ        AuthType
-	level      AuthLevel
-	sc         SecurityContext
-	done       bool // handshake complete
-	failed     bool // handshake failed: calls get fault 5
-	headerSign bool // SUPPORT_HEADER_SIGN negotiated
+	id     uint32
+	typ    AuthType
+	level  AuthLevel
+	sc     SecurityContext
+	done   bool // handshake complete
+	failed bool // handshake failed: calls get fault 5
+	// headerSign records, on the client, whether the server echoed
+	// SUPPORT_HEADER_SIGN. It changes nothing for NTLM and SPNEGO/NTLM,
+	// which sign the whole PDU either way ([MS-NLMP] 3.4.6.1; Windows,
+	// impacket and Samba agree); a mechanism that signs less would use it.
+	headerSign bool
 }
 
 // effectiveLevel maps call (3) to packet (4) as Windows does.

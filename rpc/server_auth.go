@@ -28,9 +28,6 @@ func (c *serverConn) authLeg(p *PDU) (*Verifier, uint16, bool) {
 		return nil, NakInvalidChecksum, false
 	}
 	ac.done = done
-	if p.HasFlag(FlagSupportHeaderSign) {
-		ac.headerSign = true
-	}
 	if out == nil {
 		return nil, 0, true
 	}
