@@ -31,7 +31,16 @@ func Activate(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) (*Inte
 	if err != nil {
 		return nil, err
 	}
-	act, err := activateOn(ctx, cfg, clsid, iid)
+	if cfg.ClassObject {
+		return activateThroughClassObject(ctx, cfg, clsid, iid)
+	}
+	return activateInterface(ctx, cfg, clsid, iid, false)
+}
+
+// activateInterface activates clsid (or its class object) and opens iid
+// on a new session with its object exporter.
+func activateInterface(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID, classObject bool) (*Interface, error) {
+	act, err := activateOn(ctx, cfg, clsid, iid, classObject)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +57,14 @@ func Activate(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) (*Inte
 	return itf, nil
 }
 
-func activateOn(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) (*activation, error) {
+func activateOn(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID, classObject bool) (*activation, error) {
 	if !cfg.RemoteActivation {
-		a, err := createInstance(ctx, cfg, clsid, iid)
+		a, err := scmActivate(ctx, cfg, clsid, iid, classObject)
 		if !unsupported(err) {
 			return a, err
 		}
 	}
-	return remoteActivation(ctx, cfg, clsid, iid)
+	return remoteActivation(ctx, cfg, clsid, iid, classObject)
 }
 
 // unsupported reports an error meaning the server lacks the interface or
@@ -105,9 +114,10 @@ func invoke(ctx context.Context, conn *rpc.Conn, pc *rpc.PresContext, opnum uint
 	return r.Err()
 }
 
-// createInstance is IRemoteSCMActivator::RemoteCreateInstance
-// ([MS-DCOM] 3.1.2.5.2.3.3).
-func createInstance(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) (*activation, error) {
+// scmActivate is IRemoteSCMActivator::RemoteCreateInstance ([MS-DCOM]
+// 3.1.2.5.2.3.3) or, for a class object, RemoteGetClassObject
+// (3.1.2.5.2.3.2): the same properties, a different opnum.
+func scmActivate(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID, classObject bool) (*activation, error) {
 	conn, pc, err := dialActivator(ctx, cfg, IID_IRemoteSCMActivator)
 	if err != nil {
 		return nil, err
@@ -117,12 +127,16 @@ func createInstance(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) 
 	if err != nil {
 		return nil, err
 	}
-	q := &RemoteCreateInstanceRequest{ORPCThis: newORPCThis(), ActProperties: mip}
+	var q ndr.Marshaler = &RemoteCreateInstanceRequest{ORPCThis: newORPCThis(), ActProperties: mip}
+	opnum, op := uint16(opRemoteCreateInstance), "RemoteCreateInstance"
+	if classObject {
+		q = &RemoteGetClassObjectRequest{ORPCThis: newORPCThis(), ActProperties: mip}
+		opnum, op = opRemoteGetClassObject, "RemoteGetClassObject"
+	}
 	var p ActivationResponse
-	if err := invoke(ctx, conn, pc, opRemoteCreateInstance, nil, q, &p); err != nil {
+	if err := invoke(ctx, conn, pc, opnum, nil, q, &p); err != nil {
 		return nil, err
 	}
-	const op = "RemoteCreateInstance"
 	if p.Result.Failed() {
 		return nil, &ActivationError{Op: op, HR: p.Result}
 	}
@@ -141,8 +155,9 @@ func createInstance(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) 
 	return newActivation(ifs[0].Ptr, r.OXID, r.OxidBindings, r.IPIDRemUnknown, r.AuthnHint)
 }
 
-// remoteActivation is IActivation::RemoteActivation ([MS-DCOM] 3.1.2.5.2.3.1).
-func remoteActivation(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID) (*activation, error) {
+// remoteActivation is IActivation::RemoteActivation ([MS-DCOM]
+// 3.1.2.5.2.3.1), in MODE_GET_CLASS_OBJECT for a class object.
+func remoteActivation(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID, classObject bool) (*activation, error) {
 	conn, pc, err := dialActivator(ctx, cfg, IID_IActivation)
 	if err != nil {
 		return nil, err
@@ -150,6 +165,9 @@ func remoteActivation(ctx context.Context, cfg ClientConfig, clsid, iid ndr.GUID
 	defer conn.Close()
 	q := &RemoteActivationRequest{ORPCThis: newORPCThis(), CLSID: clsid, ClientImpLevel: 2,
 		IIDs: []ndr.GUID{iid}, RequestedProtseqs: []uint16{TowerNCACNIPTCP}}
+	if classObject {
+		q.Mode = ModeGetClassObject
+	}
 	var p RemoteActivationResponse
 	if err := invoke(ctx, conn, pc, opRemoteActivation, nil, q, &p); err != nil {
 		return nil, err

@@ -27,6 +27,11 @@ type ClientConfig struct {
 	// IRemoteSCMActivator::RemoteCreateInstance ([MS-DCOM] 3.1.2.5.2.3.1).
 	// Activate falls back to it anyway when the server lacks the latter.
 	RemoteActivation bool
+	// ClassObject takes the road of CoGetClassObject, as .NET and
+	// PowerShell do: the class object through RemoteGetClassObject (or
+	// RemoteActivation in MODE_GET_CLASS_OBJECT), then
+	// IClassFactory::CreateInstance ([MS-DCOM] 3.1.2.5.2.3.2).
+	ClassObject bool
 	// DialTimeout bounds each connection attempt to an exporter binding.
 	// Default 5s.
 	DialTimeout time.Duration
@@ -70,7 +75,7 @@ func (c ClientConfig) withDefaults() (ClientConfig, error) {
 // ActivationError is a failed activation or QueryInterface: the HRESULT
 // the server returned. errors.Is(err, E_ACCESSDENIED) and the like work.
 type ActivationError struct {
-	Op string // "RemoteCreateInstance", "RemoteActivation", "RemQueryInterface"
+	Op string // "RemoteCreateInstance", "RemoteGetClassObject", "RemoteActivation", "RemQueryInterface", "IClassFactory::CreateInstance"
 	HR HRESULT
 }
 

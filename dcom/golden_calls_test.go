@@ -52,6 +52,8 @@ var goldenCalls = []goldenCall{
 	{capExcel, 7, "ServerAlive2 response", func() codec { return &ServerAlive2Response{} }},
 	{capExcel, 14, "RemoteGetClassObject request", func() codec { return &RemoteGetClassObjectRequest{} }},
 	{capExcel, 17, "RemoteGetClassObject response", func() codec { return &ActivationResponse{} }},
+	{capExcel, 32, "IClassFactory::CreateInstance request", func() codec { return &orpcIn{Body: &createInstanceRequest{}} }},
+	{capExcel, 33, "IClassFactory::CreateInstance response", func() codec { return &orpcOut{Body: &createInstanceResponse{}} }},
 	{capExcel, 28, "RemQueryInterface request", func() codec { return &orpcIn{Body: &RemQueryInterfaceRequest{}} }},
 	{capExcel, 29, "RemQueryInterface response", func() codec { return &orpcOut{Body: &RemQueryInterfaceResponse{}} }},
 	{capExcel, 34, "RemRelease request", func() codec { return &orpcIn{Body: &RemReleaseRequest{}} }},
@@ -117,6 +119,16 @@ func checkGoldenCall(t *testing.T, v codec) {
 					t.Fatal(err)
 				}
 			}
+		}
+	case *orpcOut:
+		if p, ok := v.Body.(*createInstanceResponse); ok {
+			if ref, err := p.Ptr.ObjRef(); err != nil || p.HR != S_OK || ref.Flags != ObjRefStandard || ref.IID != IID_IUnknown {
+				t.Fatalf("CreateInstance response: %v %v %+v", err, p.HR, ref)
+			}
+		}
+	case *orpcIn:
+		if q, ok := v.Body.(*createInstanceRequest); ok && q.IID != IID_IUnknown {
+			t.Fatalf("CreateInstance riid %s, want IUnknown", q.IID)
 		}
 	case *ServerAlive2Response:
 		if v.OrBindings == nil || len(v.OrBindings.StringBindings) == 0 || v.COMVersion.Major != 5 {

@@ -47,4 +47,6 @@ type Call struct {
 	Caller Caller
 	In     *ndr.Reader
 	Out    *ndr.Writer
+
+	rpc *rpc.Call // the RPC call carrying it (bindings for marshaled references)
 }

@@ -22,31 +22,44 @@ var errOpRange = &rpc.FaultError{Status: rpc.StatusOpRangeError, DidNotExecute: 
 func (s *Server) serveSCM(ctx context.Context, c *rpc.Call) ([]byte, error) {
 	r := ndr.NewReader(c.Stub, c.Syntax)
 	var props *MInterfacePointer
+	var this ORPCThis
 	switch c.Opnum {
 	case opRemoteGetClassObject:
 		var q RemoteGetClassObjectRequest
 		r.Unmarshal(&q)
-		props = q.ActProperties
+		props, this = q.ActProperties, q.ORPCThis
 	case opRemoteCreateInstance:
 		var q RemoteCreateInstanceRequest
 		r.Unmarshal(&q)
-		props = q.ActProperties
+		props, this = q.ActProperties, q.ORPCThis
 	default:
 		return nil, errOpRange
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	p := &ActivationResponse{}
-	p.ActProperties, p.Result = s.createInstance(ctx, c, props, c.Opnum == opRemoteGetClassObject)
+	p := &ActivationResponse{Result: checkClientVersion(this.Version)}
+	if !p.Result.Failed() {
+		p.ActProperties, p.Result = s.createInstance(ctx, c, props, c.Opnum == opRemoteGetClassObject)
+	}
 	w := ndr.NewWriter(c.Syntax)
 	w.Marshal(p)
 	return w.Bytes(), w.Err()
 }
 
-// createInstance runs RemoteCreateInstance (or RemoteGetClassObject,
-// which we answer E_NOINTERFACE after the same checks: we export no
-// class objects) and builds the ActivationPropertiesOut BLOB.
+// checkClientVersion is capability negotiation on the activators
+// ([MS-DCOM] 3.1.2.5.2.3, 1.7): a different major version or a higher
+// minor version than ours gets RPC_E_VERSION_MISMATCH.
+func checkClientVersion(v COMVersion) HRESULT {
+	if v.Major != COMVersionMajor || v.Minor > COMVersionMinor {
+		return RPC_E_VERSION_MISMATCH
+	}
+	return S_OK
+}
+
+// createInstance runs RemoteCreateInstance, or RemoteGetClassObject
+// (classObject: the requested interfaces are the class object's), and
+// builds the ActivationPropertiesOut BLOB.
 func (s *Server) createInstance(ctx context.Context, c *rpc.Call, props *MInterfacePointer, classObject bool) (*MInterfacePointer, HRESULT) {
 	in, err := ParseActivationIn(props)
 	if err != nil {
@@ -56,11 +69,7 @@ func (s *Server) createInstance(ctx context.Context, c *rpc.Call, props *MInterf
 	if ps := in.Protseqs(); len(ps) > 0 && !hasTCP(ps) {
 		return nil, E_INVALIDARG
 	}
-	iids := in.Instantiation.IIDs
-	if classObject {
-		iids = nil
-	}
-	res, hr := s.activate(ctx, c, in.Instantiation.ClassID, iids)
+	res, hr := s.activate(ctx, c, in.Instantiation.ClassID, in.Instantiation.IIDs, classObject)
 	if hr.Failed() {
 		return nil, hr
 	}
@@ -95,10 +104,18 @@ func (s *Server) serveActivation(ctx context.Context, c *rpc.Call) ([]byte, erro
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	hr := E_INVALIDARG
+	hr := checkClientVersion(q.ORPCThis.Version)
 	var ifs []ActivatedInterface
-	if len(q.RequestedProtseqs) == 0 || hasTCP(q.RequestedProtseqs) {
-		ifs, hr = s.activate(ctx, c, q.CLSID, q.IIDs)
+	switch {
+	case hr.Failed():
+	case len(q.RequestedProtseqs) > 0 && !hasTCP(q.RequestedProtseqs):
+		hr = E_INVALIDARG
+	case q.Mode != 0 && q.Mode != ModeGetClassObject && q.ObjectName == nil:
+		// Mode MUST be 0 or MODE_GET_CLASS_OBJECT unless an object name
+		// is given ([MS-DCOM] 3.1.2.5.2.3.1).
+		hr = E_INVALIDARG
+	default:
+		ifs, hr = s.activate(ctx, c, q.CLSID, q.IIDs, q.Mode == ModeGetClassObject)
 	}
 	p := s.remoteActivationResponse(c, len(q.IIDs), ifs, hr)
 	w := ndr.NewWriter(c.Syntax)
@@ -128,8 +145,10 @@ func (s *Server) remoteActivationResponse(c *rpc.Call, n int, ifs []ActivatedInt
 // §4.5): the caller must be authenticated at PKT_INTEGRITY or above and
 // authorized for the class (administrators by default); the class must be
 // registered; at least one requested interface must be supported. Every
-// denial is logged with the caller, and nothing is created.
-func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids []ndr.GUID) ([]ActivatedInterface, HRESULT) {
+// denial is logged with the caller, and nothing is created. With
+// getClassObject the object created is the class's class object
+// (RemoteGetClassObject, RemoteActivation in MODE_GET_CLASS_OBJECT).
+func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids []ndr.GUID, getClassObject bool) ([]ActivatedInterface, HRESULT) {
 	caller := callerOf(c)
 	deny := func(hr HRESULT, why string) ([]ActivatedInterface, HRESULT) {
 		s.log.Warn("dcom: activation denied", "reason", why, "hresult", fmt.Sprintf("0x%08X", uint32(hr)),
@@ -149,9 +168,18 @@ func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids
 	if err := authorize(class, caller); err != nil {
 		return deny(E_ACCESSDENIED, err.Error())
 	}
-	ok := supported(class, iids)
+	target := class
+	if getClassObject {
+		target = factoryClass(class)
+	}
+	ok := supported(target, iids)
 	if len(ok) == 0 {
 		return deny(E_NOINTERFACE, "no requested interface is supported")
+	}
+	if getClassObject {
+		oid, ipids := s.tab.export(&classObject{s: s, class: class}, target, ok, activationRefs)
+		s.log.Info("dcom: class object activated", "class", class.Name, "caller", c.Peer.String(), "addr", c.RemoteAddr)
+		return s.activated(c, iids, oid, ok, ipids), S_OK
 	}
 	obj, err := class.New(ctx, caller)
 	if err != nil {

@@ -54,9 +54,9 @@ func TestActivationDenials(t *testing.T) {
 		low, _ = admin.withDefaults()
 		low.Level = rpc.AuthLevelConnect
 		if legacy {
-			_, err = remoteActivation(ctx, low, CLSID_Echo, IID_IEcho)
+			_, err = remoteActivation(ctx, low, CLSID_Echo, IID_IEcho, false)
 		} else {
-			_, err = createInstance(ctx, low, CLSID_Echo, IID_IEcho)
+			_, err = scmActivate(ctx, low, CLSID_Echo, IID_IEcho, false)
 		}
 		wantHR(t, err, E_ACCESSDENIED)
 	}

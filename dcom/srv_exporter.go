@@ -77,7 +77,7 @@ func (s *Server) serveORPC(ctx context.Context, c *rpc.Call) ([]byte, error) {
 	}
 	w := ndr.NewWriter(c.Syntax)
 	w.Marshal(&ORPCThat{})
-	call := &Call{IID: iid, Opnum: c.Opnum, Caller: caller, In: r, Out: w}
+	call := &Call{IID: iid, Opnum: c.Opnum, Caller: caller, In: r, Out: w, rpc: c}
 	if err := tg.obj.Invoke(ctx, call); err != nil {
 		return nil, err
 	}

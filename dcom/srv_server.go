@@ -115,7 +115,8 @@ func (s *Server) rpcConfig(min rpc.AuthLevel) *rpc.ServerConfig {
 }
 
 // Register adds a class. Its interfaces, IDispatch and IUnknown are
-// served by the object exporter.
+// served by the object exporter, and so is IClassFactory: the class
+// object RemoteGetClassObject returns ([MS-DCOM] 3.1.2.5.2.3.2).
 func (s *Server) Register(c *Class) error {
 	if c == nil || c.New == nil {
 		return errors.New("dcom: register: class without New")
@@ -126,7 +127,7 @@ func (s *Server) Register(c *Class) error {
 		return errors.New("dcom: register: class " + c.CLSID.String() + " already registered")
 	}
 	s.classes[c.CLSID] = c
-	for _, iid := range append([]ndr.GUID{IID_IDispatch, IID_IUnknown}, c.IIDs...) {
+	for _, iid := range append([]ndr.GUID{IID_IDispatch, IID_IUnknown, IID_IClassFactory}, c.IIDs...) {
 		if err := s.exportIID(iid); err != nil {
 			return err
 		}
