@@ -27,7 +27,6 @@ func factoryClass(c *Class) *Class {
 	return &Class{CLSID: c.CLSID, Name: c.Name + " class object", IIDs: []ndr.GUID{IID_IClassFactory}, Authorize: c.Authorize}
 }
 
-
 // Invoke serves IClassFactory: opnum 3 CreateInstance, opnum 4 LockServer.
 func (f *classObject) Invoke(ctx context.Context, c *Call) error {
 	if c.IID != IID_IClassFactory {
@@ -96,5 +95,3 @@ func (f *classObject) createInstance(ctx context.Context, c *Call, iid ndr.GUID)
 	s.log.Info("dcom: created through class object", "class", class.Name, "caller", c.Caller.Peer.String(), "addr", c.Caller.RemoteAddr)
 	return &createInstanceResponse{Ptr: s.objref(c.rpc, iid, oid, ipids[0], activationRefs), HR: S_OK}
 }
-
-
