@@ -24,12 +24,14 @@ type fakeSec struct {
 	sendSeq  uint32
 	recvSeq  uint32
 	peer     Peer
+	admin    bool // the server marks the peer an administrator
 }
 
 type fakeProvider struct {
 	typ      AuthType
 	legs     int
 	password string
+	admin    bool // server contexts mark the peer an administrator
 	// counters for tests
 	mu       sync.Mutex
 	contexts int
@@ -41,7 +43,7 @@ func (p *fakeProvider) NewServerContext() (SecurityContext, error) {
 	p.mu.Lock()
 	p.contexts++
 	p.mu.Unlock()
-	return &fakeSec{server: true, legs: p.legs, want: p.password}, nil
+	return &fakeSec{server: true, legs: p.legs, want: p.password, admin: p.admin}, nil
 }
 
 func (p *fakeProvider) NewClientContext() (SecurityContext, error) {
@@ -80,7 +82,7 @@ func (s *fakeSec) serverStep(in string) ([]byte, bool, error) {
 		if in[5:] != s.want {
 			return nil, false, errFakeAuth
 		}
-		s.done, s.peer = true, Peer{User: "alice", Domain: "TEST"}
+		s.done, s.peer = true, Peer{User: "alice", Domain: "TEST", Admin: s.admin}
 		if s.legs == 4 {
 			return []byte("FIN"), true, nil
 		}

@@ -17,6 +17,7 @@ const (
 	DefaultIdleTimeout      = 5 * time.Minute
 	DefaultHandshakeTimeout = 30 * time.Second
 	DefaultMaxConns         = 1024
+	DefaultMaxConnsPerAddr  = 128
 	minNegotiatedFragment   = 2048
 )
 
@@ -31,13 +32,26 @@ type ServerConfig struct {
 	MaxFragment uint16
 	// MaxStub caps a reassembled request stub. Default 4 MiB.
 	MaxStub int
-	// MaxConns caps concurrent connections; more are closed on accept.
-	// Default 1024; negative means unlimited.
+	// PreAuthMaxStub caps a reassembled stub under no authenticated
+	// context (see admission.go). Default: 4 fragments of the negotiated size.
+	PreAuthMaxStub int
+	// MaxConns caps concurrent connections. Default 1024; negative means
+	// unlimited. Over it a newcomer may evict an unauthenticated
+	// connection of the address holding most, else it is refused with
+	// bind_nak local_limit_exceeded (admission.go).
 	MaxConns int
-	// IdleTimeout closes a connection with no PDU for this long. Default 5m.
+	// AdminReserve is the part of MaxConns only connections authenticated
+	// as administrators may use. Default min(32, MaxConns/8); negative 0.
+	AdminReserve int
+	// MaxConnsPerAddr caps the unauthenticated connections of one remote
+	// IP. Default 128; negative means unlimited.
+	MaxConnsPerAddr int
+	// IdleTimeout closes a connection with no bind, alter_context, auth3
+	// or request for this long (co_cancel does not count). Default 5m.
 	IdleTimeout time.Duration
 	// HandshakeTimeout bounds the wait for the bind and for each
-	// authentication leg. Default 30s.
+	// authentication leg, and the life of a connection that has not
+	// authenticated (the handshake deadline). Default 30s.
 	HandshakeTimeout time.Duration
 	// Logger receives structured logs; tokens and keys are never logged.
 	// Default: slog.Default().
@@ -56,6 +70,13 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.AdminReserve == 0 && c.MaxConns > 0 {
+		c.AdminReserve = min(DefaultAdminReserve, c.MaxConns/8)
+	}
+	c.AdminReserve = max(c.AdminReserve, 0)
+	if c.MaxConnsPerAddr == 0 {
+		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
@@ -89,6 +110,7 @@ type Server struct {
 	groups    map[uint32]*assocGroup
 	nextGroup uint32
 	closed    atomic.Bool
+	adm       *admission
 }
 
 type assocGroup struct {
@@ -112,6 +134,7 @@ func NewServer(cfg *ServerConfig) *Server {
 		conns:     map[*serverConn]struct{}{},
 		groups:    map[uint32]*assocGroup{},
 		nextGroup: 0x1000,
+		adm:       newAdmission(),
 	}
 }
 
@@ -209,21 +232,26 @@ func (s *Server) dropListener(l net.Listener) {
 
 func (s *Server) startConn(nc net.Conn) {
 	c := newServerConn(s, nc)
-	s.mu.Lock()
-	full := s.cfg.MaxConns > 0 && len(s.conns) >= s.cfg.MaxConns
-	if !full && !s.closed.Load() {
-		s.conns[c] = struct{}{}
-	}
-	s.mu.Unlock()
-	if full || s.closed.Load() {
-		s.log.Warn("rpc: connection refused", "remote", nc.RemoteAddr(), "conns", s.cfg.MaxConns)
+	if s.closed.Load() {
 		nc.Close()
 		return
 	}
+	victim, ok := s.admit(c)
+	if !ok {
+		s.refuse(c)
+		return
+	}
+	if victim != nil {
+		s.evict(victim)
+	}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
 	go c.serve()
 }
 
 func (s *Server) removeConn(c *serverConn) {
+	s.release(c)
 	s.mu.Lock()
 	delete(s.conns, c)
 	if g := c.group; g != nil {

@@ -74,6 +74,8 @@ func (c *serverConn) step(ac *authContext, in []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	if done {
+		ac.done = true
+		c.established(ac)
 		c.log.Info("rpc: authenticated", "auth_context_id", ac.id, "auth_type", ac.typ,
 			"auth_level", ac.level, "peer", ac.sc.Peer().String())
 	}

@@ -14,6 +14,7 @@ func (c *serverConn) handleRequest(p *PDU, raw []byte, l layout) bool {
 			return false
 		}
 		c.callAuth = ac
+		c.reasm.max = c.stubLimit()
 	} else if !c.reasm.active {
 		if c.lastCallID-p.CallID < strayCallWindow {
 			return true // late fragment of a call that already failed
@@ -28,7 +29,8 @@ func (c *serverConn) handleRequest(p *PDU, raw []byte, l layout) bool {
 	first, stub, done, err := c.reasm.add(p)
 	switch {
 	case errors.Is(err, ErrStubTooLarge):
-		c.log.Warn("rpc: request stub over limit", "call_id", p.CallID, "limit", c.srv.cfg.MaxStub)
+		c.log.Warn("rpc: request stub over limit", "call_id", p.CallID, "limit", c.reasm.max,
+			"authenticated", c.authenticated(c.callAuth))
 		c.fault(p.CallID, 0, StatusAccessDenied, false)
 		return false
 	case err != nil:

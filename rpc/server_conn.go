@@ -38,6 +38,7 @@ type serverConn struct {
 	callAuth   *authContext
 	lastCallID uint32
 	linger     bool // closing after an error: drain before close
+	connLimits
 
 	mu      sync.Mutex
 	active  bool
@@ -63,6 +64,8 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		pres:  map[uint16]*presContext{},
 		auths: map[uint32]*authContext{},
 		reasm: reassembler{max: s.cfg.MaxStub},
+
+		connLimits: connLimits{accepted: time.Now()},
 	}
 }
 
@@ -72,12 +75,13 @@ func (c *serverConn) serve() {
 	defer c.recoverPanic()
 	c.log.Debug("rpc: connection accepted", "local", c.nc.LocalAddr().String())
 	for {
-		c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
+		c.nc.SetReadDeadline(c.readDeadline())
 		p, raw, l, err := c.t.readFragment()
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
+		c.noteActivity(p)
 		if !c.setActive(true) {
 			return
 		}

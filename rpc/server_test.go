@@ -179,7 +179,7 @@ func TestFragmentation(t *testing.T) {
 		seen.Store(int64(len(c.Stub)))
 		return append(bytes.Clone(c.Stub), c.Stub...), nil
 	})
-	_, addr := startServer(t, &ServerConfig{MinLevel: AuthLevelNone, MaxFragment: 2048},
+	_, addr := startServer(t, &ServerConfig{MinLevel: AuthLevelNone, MaxFragment: 2048, PreAuthMaxStub: 1 << 20},
 		Interface{UUID: testIface.UUID, Major: 1, Handler: h})
 	c := dial(t, addr, &ClientConfig{MaxFragment: 4096})
 	pc := mustBind(t, c, testIface, nil)
