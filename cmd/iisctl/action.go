@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/cmdline"
 	"github.com/iisctl/iisctl/internal/iisreset"
 )
 
@@ -52,41 +51,11 @@ func (op Op) hasTimeout() bool {
 }
 func (op Op) hasForce() bool { return op == OpStop || op == OpRestart || op == OpReboot }
 
-// newCmdAction parses a host command's arguments and runs it, or hands
-// the options to runF when tests provide one.
+// newCmdAction runs the host command op with args through iisctl's
+// command tree, handing the parsed options to runF when tests give one.
 func newCmdAction(ctx context.Context, f *Factory, op Op, args []string, runF func(*ActionOptions) error) error {
-	o := &ActionOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Since: f.Since, Op: op,
-		Parallel: DefaultParallel, Conn: ConnOptions{DialTimeout: DefaultDialTimeout}}
-	fs := newFlagSet(string(op))
-	addAuthFlags(fs, &o.Auth)
-	addConnFlags(fs, &o.Conn)
-	fs.BoolVar(&o.JSON, "json", false, "JSON output")
-	fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "hosts at once")
-	if op.hasTimeout() {
-		fs.Func("timeout", "operation timeout", func(s string) error {
-			d, err := parseSeconds(s)
-			o.Timeout, o.TimeoutSet = d, true
-			return err
-		})
-	}
-	if op.hasForce() {
-		fs.BoolVar(&o.NoForce, "no-force", false, "do not force")
-	}
-	hosts, err := parseInterleaved(fs, args)
-	if errors.Is(err, errHelp) {
-		fmt.Fprint(f.IO.Out, commandHelp[op])
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := o.setTargets(hosts); err != nil {
-		return err
-	}
-	if runF != nil {
-		return runF(o)
-	}
-	return actionRun(ctx, o)
+	root := newRootCmd(ctx, f, &hooks{action: runF})
+	return asUsage(cmdline.Execute(root, append([]string{string(op)}, args...)))
 }
 
 func (o *ActionOptions) setTargets(hosts []string) error {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/iisctl/iisctl/internal/iisreset"
 )
 
 func TestNewCmdAction(t *testing.T) {
@@ -58,12 +61,12 @@ func TestNewCmdActionErrors(t *testing.T) {
 		msg  string
 	}{
 		{OpStatus, nil, "status: no host given (iisctl status HOST[:PORT]...)"},
-		{OpKill, []string{"--timeout", "5", "h"}, "flag provided but not defined: -timeout"},
-		{OpStatus, []string{"--no-force", "h"}, "flag provided but not defined: -no-force"},
-		{OpStop, []string{"--timeout", "soon", "h"}, `invalid value "soon" for flag -timeout: want a duration such as 90s or 2m, or a number of seconds`},
-		{OpStop, []string{"--auth-level", "none", "h"}, `invalid value "none" for flag -auth-level: want integrity or privacy`},
-		{OpStop, []string{"--auth-level", "connect", "h"}, `invalid value "connect" for flag -auth-level: DCOM activation needs at least integrity; want integrity or privacy`},
-		{OpStop, []string{"--auth", "kerberos", "h"}, `invalid value "kerberos" for flag -auth: want ntlm or spnego`},
+		{OpKill, []string{"--timeout", "5", "h"}, "unknown flag: --timeout"},
+		{OpStatus, []string{"--no-force", "h"}, "unknown flag: --no-force"},
+		{OpStop, []string{"--timeout", "soon", "h"}, `invalid argument "soon" for "--timeout" flag: want a duration such as 90s or 2m, or a number of seconds`},
+		{OpStop, []string{"--auth-level", "none", "h"}, `invalid argument "none" for "--auth-level" flag: want integrity or privacy`},
+		{OpStop, []string{"--auth-level", "connect", "h"}, `invalid argument "connect" for "--auth-level" flag: DCOM activation needs at least integrity; want integrity or privacy`},
+		{OpStop, []string{"--auth", "kerberos", "h"}, `invalid argument "kerberos" for "--auth" flag: want ntlm or spnego`},
 		{OpStop, []string{"--parallel", "0", "h"}, "--parallel must be at least 1"},
 		{OpStop, []string{"h:0"}, `host "h:0": port must be 1-65535`},
 		{OpStop, []string{"[::1"}, `host "[::1": missing ']'`},
@@ -87,26 +90,72 @@ func TestUsageExit(t *testing.T) {
 	}
 	check(t, "stderr", e.errOut.String(), "iisctl: stop: no host given (iisctl stop HOST[:PORT]...)\nRun 'iisctl help' for usage.\n")
 	e = newEnv(false)
-	if code := e.run(t, "iisctl"); code != ExitUsage || e.errOut.String() != mainHelp {
+	if code := e.run(t, "iisctl"); code != ExitUsage || !strings.HasPrefix(e.errOut.String(), mainLong) || e.out.Len() != 0 {
 		t.Errorf("no command: exit %d, stderr %q", code, e.errOut)
+	}
+	for argv, msg := range map[string]string{
+		"stauts h":       `iisctl: unknown command "stauts" for "iisctl"; did you mean "status"?`,
+		"bogus":          `iisctl: unknown command "bogus" for "iisctl"`,
+		"status --bogus": "iisctl: unknown flag: --bogus",
+		"reset /BOGUS":   "iisctl: reset: unknown switch /BOGUS (see iisctl reset /?)",
+		"version x":      `iisctl: iisctl version takes no arguments (got "x")`,
+	} {
+		e := newEnv(false)
+		if code := e.run(t, append([]string{"iisctl"}, strings.Fields(argv)...)...); code != ExitUsage {
+			t.Errorf("%s: exit %d", argv, code)
+		}
+		check(t, argv, e.errOut.String(), msg+"\nRun 'iisctl help' for usage.\n")
+	}
+	e = newEnv(false)
+	if code := e.run(t, "iisreset", "/BOGUS"); code != ExitUsage {
+		t.Errorf("iisreset /BOGUS: exit %d", code)
+	}
+	check(t, "iisreset /BOGUS", e.errOut.String(), "iisreset: unknown switch /BOGUS (see iisreset /?)\nRun 'iisreset /?' for usage.\n")
+}
+
+// TestFlagsAnywhere: the credential and connection flags belong to the
+// root, so they may come before the command, between the hosts or after.
+func TestFlagsAnywhere(t *testing.T) {
+	for _, argv := range [][]string{
+		{"iisctl", "-u", `CORP\alice`, "--auth", "spnego", "status", "h"},
+		{"iisctl", "status", "-u", `CORP\alice`, "h", "--auth=spnego"},
+		{"iisctl", "--user", `CORP\alice`, "status", "h", "--auth", "spnego"},
+	} {
+		e := newEnv(false)
+		e.hosts["h"] = newStub(true)
+		if code := e.run(t, argv...); code != 0 {
+			t.Fatalf("%q: exit %d\n%s", argv, code, e.errOut)
+		}
+		if len(e.creds) != 1 || e.creds[0].User != "alice" || e.creds[0].Domain != "CORP" || e.conns[0].AuthType != AuthSPNEGO {
+			t.Errorf("%q: creds %+v conns %+v", argv, e.creds, e.conns)
+		}
 	}
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	cases := map[string][]string{
-		mainHelp:               {"iisctl", "help"},
-		exitCodesHelp:          {"iisctl", "help", "exit-codes"},
-		jsonHelp:               {"iisctl", "help", "json"},
-		commandHelp[OpStop]:    {"iisctl", "stop", "--help"},
-		commandHelp[OpKill]:    {"iisctl", "help", "kill"},
-		"iisctl v0.0.0-test\n": {"iisctl", "version"},
+	cases := []struct {
+		want string
+		argv []string
+	}{
+		{exitCodesHelp, []string{"iisctl", "help", "exit-codes"}},
+		{jsonHelp, []string{"iisctl", "help", "json"}},
+		{iisresetHelp + resetFlagsHelp, []string{"iisctl", "help", "reset"}},
+		{"iisctl v0.0.0-test\n", []string{"iisctl", "version"}},
+		{"iisctl v0.0.0-test\n", []string{"iisctl", "--version"}},
 	}
-	for want, argv := range cases {
+	for _, c := range cases {
 		e := newEnv(false)
-		if code := e.run(t, argv...); code != 0 {
-			t.Errorf("%q: exit %d", argv, code)
+		if code := e.run(t, c.argv...); code != 0 {
+			t.Errorf("%q: exit %d", c.argv, code)
 		}
-		check(t, argv[len(argv)-1], e.out.String(), want)
+		check(t, strings.Join(c.argv, " "), e.out.String(), c.want)
+	}
+	// iisreset mode keeps its own help.
+	for _, argv := range [][]string{{"iisctl", "reset", "/?"}, {"iisctl", "reset", "--help"}, {"iisreset", "-h"}} {
+		e := newEnv(false)
+		if code := e.run(t, argv...); code != 0 || !strings.HasPrefix(e.out.String(), iisreset.Usage) {
+			t.Errorf("%q: exit %d\n%s", argv, code, e.out)
+		}
 	}
 }
 

@@ -8,12 +8,16 @@
 //	iisctl status|start|stop|restart|kill|reboot HOST[:PORT]... [flags]
 //	iisctl reset [credential flags] [computername] [iisreset switches]
 //	iisreset [credential flags] [computername] [iisreset switches]
-//	iisctl version
-//	iisctl help [COMMAND | exit-codes | json | credentials | iisreset]
+//	iisctl version | --version
+//	iisctl help [COMMAND | exit-codes | json | credentials]
+//	iisctl completion bash|zsh|fish
+//	iisctl man DIR
 //
 // HOST is a name or an address; PORT is the DCOM activation port, 135 by
-// default; IPv6 with a port is written [addr]:port. Flags may come before
-// or after the hosts. Up to --parallel hosts (default 8) run at once;
+// default; IPv6 with a port is written [addr]:port. The command line is
+// cobra's (internal/cmdline, shared with iissd): the credential and
+// connection flags belong to the root command and may stand anywhere,
+// before the command name too (iisctl -u alice status web01). Up to --parallel hosts (default 8) run at once;
 // results are printed in the order the hosts were given.
 //
 // # Credentials
@@ -91,3 +95,5 @@
 // The connection is made by a [Dialer]; defaultDialer in dial.go is the
 // production one.
 package main
+
+//go:generate go run . man ../../docs/man

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/cmdline"
 	"golang.org/x/term"
 )
 
@@ -41,6 +42,6 @@ func systemFactory() *Factory {
 		Dial:    defaultDialer,
 		Getenv:  os.Getenv,
 		Since:   time.Since,
-		Version: version(),
+		Version: cmdline.Version(),
 	}
 }

@@ -2,41 +2,25 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
-// newFlagSet returns a quiet FlagSet: errors come back, nothing prints.
-// Every flag is registered under its short and long name; Go's flag
-// package accepts -name and --name alike.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
 // addAuthFlags registers the credential flags.
-func addAuthFlags(fs *flag.FlagSet, a *AuthFlags) {
-	for _, n := range []string{"u", "user"} {
-		fs.StringVar(&a.User, n, "", `[DOMAIN\]USER, DOMAIN/USER or USER@DOMAIN`)
-	}
-	for _, n := range []string{"p", "password"} {
-		fs.Func(n, "password (visible in ps)", func(s string) error {
-			a.Password, a.PasswordSet = s, true
-			return nil
-		})
-	}
-	fs.BoolVar(&a.PasswordStdin, "password-stdin", false, "read the password from stdin")
-	fs.StringVar(&a.Hashes, "hashes", "", "LMHASH:NTHASH or NTHASH")
+func addAuthFlags(fs *pflag.FlagSet, a *AuthFlags) {
+	fs.StringVarP(&a.User, "user", "u", "", "the account: [DOMAIN\\]`USER`, DOMAIN/USER or USER@DOMAIN (default $IISCTL_USER)")
+	fs.VarP(funcValue{"string", func(s string) error { a.Password, a.PasswordSet = s, true; return nil }},
+		"password", "p", "the `PASSWORD`, visible to other users in ps: avoid")
+	fs.BoolVar(&a.PasswordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	fs.StringVar(&a.Hashes, "hashes", "", "the `NTHASH` instead of a password ([LMHASH:]NTHASH, impacket style)")
 }
 
 // addConnFlags registers the connection flags.
-func addConnFlags(fs *flag.FlagSet, c *ConnOptions) {
-	fs.Func("auth-level", "integrity or privacy", func(s string) error {
+func addConnFlags(fs *pflag.FlagSet, c *ConnOptions) {
+	fs.Var(funcValue{"level", func(s string) error {
 		l, ok := map[string]AuthLevel{"integrity": AuthLevelIntegrity, "privacy": AuthLevelPrivacy}[strings.ToLower(s)]
 		if strings.EqualFold(s, "connect") {
 			// Windows refuses DCOM activation below packet integrity
@@ -48,21 +32,32 @@ func addConnFlags(fs *flag.FlagSet, c *ConnOptions) {
 		}
 		c.AuthLevel = l
 		return nil
-	})
-	fs.Func("auth", "ntlm or spnego", func(s string) error {
+	}}, "auth-level", "integrity or privacy (default privacy); DCOM activation refuses anything lower")
+	fs.Var(funcValue{"type", func(s string) error {
 		t, ok := map[string]AuthType{"ntlm": AuthNTLM, "spnego": AuthSPNEGO}[strings.ToLower(s)]
 		if !ok {
 			return errors.New("want ntlm or spnego")
 		}
 		c.AuthType = t
 		return nil
-	})
-	fs.Func("dial-timeout", "time to connect", func(s string) error {
+	}}, "auth", "ntlm or spnego (default ntlm)")
+	fs.Var(funcValue{"duration", func(s string) error {
 		d, err := parseSeconds(s)
 		c.DialTimeout = d
 		return err
-	})
+	}}, "dial-timeout", "time to connect and activate (default 15s)")
 }
+
+// funcValue is a pflag.Value that hands the text to set. Its String is
+// empty, so that help shows the defaults the usage text names.
+type funcValue struct {
+	typ string
+	set func(string) error
+}
+
+func (v funcValue) String() string     { return "" }
+func (v funcValue) Set(s string) error { return v.set(s) }
+func (v funcValue) Type() string       { return v.typ }
 
 // parseSeconds reads a Go duration ("90s", "2m") or a number of seconds
 // ("90", as iisreset's /TIMEOUT).
@@ -77,57 +72,37 @@ func parseSeconds(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// parseInterleaved parses fs from args, allowing flags after positional
-// arguments; "--" ends the flags.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, flagError(err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
-}
-
 // splitLeading separates iisctl's own flags (-u, --password-stdin, ...),
 // wherever they stand, from iisreset's arguments, which keep their order.
 // iisreset's switches (/STOP, -stop, /TIMEOUT:30) never name one of our
-// flags. Everything after "--" is iisreset's.
-func splitLeading(fs *flag.FlagSet, args []string) (flags, rest []string) {
+// flags. A long flag written with one dash (-user) is ours too, and is
+// returned as --user. Everything after "--" is iisreset's.
+func splitLeading(fs *pflag.FlagSet, args []string) (flags, rest []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			return flags, append(rest, args[i+1:]...)
 		}
 		name, _, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		f := fs.Lookup(name)
-		if !strings.HasPrefix(a, "-") || f == nil {
-			rest = append(rest, a)
+		var f *pflag.Flag
+		switch {
+		case !strings.HasPrefix(a, "-"):
+		case len(name) == 1:
+			f = fs.ShorthandLookup(name)
+		default:
+			if f = fs.Lookup(name); f != nil && !strings.HasPrefix(a, "--") {
+				a = "-" + a
+			}
+		}
+		if f == nil {
+			rest = append(rest, args[i])
 			continue
 		}
 		flags = append(flags, a)
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasVal && !(ok && b.IsBoolFlag()) && i+1 < len(args) {
+		if !hasVal && f.NoOptDefVal == "" && i+1 < len(args) {
 			i++
 			flags = append(flags, args[i])
 		}
 	}
 	return flags, rest
 }
-
-// flagError turns the flag package's errors into usage errors.
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
-	return usageErrorf("%v", err)
-}
-
-// errHelp asks the command to print its help and succeed.
-var errHelp = errors.New("help requested")

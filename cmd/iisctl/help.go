@@ -1,78 +1,44 @@
 package main
 
-import (
-	"fmt"
-	"strings"
+import "github.com/iisctl/iisctl/internal/iisreset"
 
-	"github.com/iisctl/iisctl/internal/iisreset"
-)
-
-const mainHelp = `iisctl controls the Internet services of Windows IIS servers and iissd
+const mainLong = `iisctl controls the Internet services of Windows IIS servers and iissd
 hosts over DCOM ([MS-IISS] IIisServiceControl).
 
-Usage:
-  iisctl status  HOST[:PORT]... [flags]   show every service
-  iisctl start   HOST[:PORT]... [flags]   start the services that start automatically
-  iisctl stop    HOST[:PORT]... [flags]   stop the services (forced after --timeout)
-  iisctl restart HOST[:PORT]... [flags]   stop, then start
-  iisctl kill    HOST[:PORT]... [flags]   terminate the services' processes
-  iisctl reboot  HOST[:PORT]... [flags]   reboot the computer
-  iisctl reset [HOST] [/SWITCH...] [flags]   iisreset's command line and lines
-  iisctl version
-  iisctl help [COMMAND | exit-codes | json | credentials | iisreset]
+  iisctl status|start|stop|restart|kill|reboot HOST[:PORT]... [flags]
+  iisctl reset [HOST] [/SWITCH...] [flags]     iisreset's command line
 
 HOST is a name or address; PORT defaults to 135 (DCOM activation); write
-IPv6 with a port as [addr]:port. Hosts run concurrently (--parallel) and
-are reported in the order given. Invoked as "iisreset" (a symlink),
-iisctl behaves as "iisctl reset".
-` + credentialsHelp + connectionHelp + outputHelp
+IPv6 with a port as [addr]:port. Flags may stand anywhere. Invoked as
+"iisreset" (a symlink), iisctl behaves as "iisctl reset".`
 
-const credentialsHelp = `
-Credential flags:
+// helpTopic is a help-only command: iisctl help NAME.
+type helpTopic struct{ name, short, text string }
+
+var helpTopics = []helpTopic{
+	{"credentials", "How iisctl gets the user and the password", credentialsHelp},
+	{"exit-codes", "Exit codes and which one wins for several hosts", exitCodesHelp},
+	{"json", "The --json output schema", jsonHelp},
+}
+
+const credentialsHelp = `Credential flags:
   -u, --user [DOMAIN\]USER   also DOMAIN/USER or USER@DOMAIN; default $IISCTL_USER
   -p, --password PASSWORD    visible to other users in ps: avoid
   --password-stdin           read the password from the first line of stdin
   --hashes [LMHASH:]NTHASH   pass the NT hash instead of a password (impacket style)
-  Without these, $IISCTL_PASSWORD is used, else iisctl prompts when stdin
-  is a terminal (no echo).
-`
+Without these, $IISCTL_PASSWORD is used, else iisctl prompts when stdin
+is a terminal (no echo).
 
-const connectionHelp = `
 Connection flags:
   --auth-level LEVEL         integrity or privacy (default privacy); DCOM
                              activation refuses anything lower
   --auth TYPE                ntlm or spnego (default ntlm)
   --dial-timeout DURATION    time to connect and activate (default 15s)
-`
-
-const outputHelp = `
-Output flags:
-  --json                     print a JSON array, one object per host (iisctl help json)
-  --parallel N               hosts at once (default 8)
 
 On a terminal, results are an aligned table with a header; otherwise
 they are tab-separated lines without a header. Errors and hints go to
-stderr. See 'iisctl help exit-codes'.
+stderr.
 `
-
-const timeoutHelp = `
-Operation flags:
-  --timeout DURATION         server-side timeout: 90s, 2m or plain seconds
-                             (defaults: stop 60s, start 60s, restart 20s to
-                             stop then 60s to start, reboot 0s)
-  --no-force                 do not kill the services if they do not stop in time
-`
-
-var commandHelp = map[Op]string{
-	OpStatus:  "Usage: iisctl status HOST[:PORT]... [flags]\n\nShows the state of every Internet service of each host:\nHOST, SERVICE, DISPLAY NAME, STATE, EXIT CODE.\n" + credentialsHelp + connectionHelp + outputHelp,
-	OpStart:   "Usage: iisctl start HOST[:PORT]... [flags]\n\nStarts the Internet services that start automatically.\n" + actionFlagsHelp,
-	OpStop:    "Usage: iisctl stop HOST[:PORT]... [flags]\n\nStops the Internet services; with force (the default) the processes\nleft after --timeout are killed.\n" + actionFlagsHelp,
-	OpRestart: "Usage: iisctl restart HOST[:PORT]... [flags]\n\nStops then starts the Internet services, as iisreset /RESTART.\n" + actionFlagsHelp,
-	OpKill:    "Usage: iisctl kill HOST[:PORT]... [flags]\n\nTerminates every process of the Internet services at once.\n" + credentialsHelp + connectionHelp + outputHelp,
-	OpReboot:  "Usage: iisctl reboot HOST[:PORT]... [flags]\n\nReboots the computer after --timeout. Windows answers E_NOTIMPL (exit 7);\niissd reboots only when configured to.\n" + actionFlagsHelp,
-}
-
-const actionFlagsHelp = timeoutHelp + credentialsHelp + connectionHelp + outputHelp
 
 const exitCodesHelp = `Exit codes:
   0  every host succeeded
@@ -121,24 +87,17 @@ after -- is iisreset's. Without a computer name, localhost is used.
 
 ` + iisreset.Usage
 
-const resetFlagsHelp = credentialsHelp + connectionHelp + "\nCredential and connection flags may stand anywhere among iisreset's arguments.\n"
+const resetFlagsHelp = `
+Credential flags:
+  -u, --user [DOMAIN\]USER   also DOMAIN/USER or USER@DOMAIN; default $IISCTL_USER
+  -p, --password PASSWORD    visible to other users in ps: avoid
+  --password-stdin           read the password from the first line of stdin
+  --hashes [LMHASH:]NTHASH   pass the NT hash instead of a password (impacket style)
 
-// helpRun prints a help topic.
-func helpRun(ios *IOStreams, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(ios.Out, mainHelp)
-		return nil
-	}
-	topic := strings.ToLower(args[0])
-	if op, ok := ops[topic]; ok {
-		fmt.Fprint(ios.Out, commandHelp[op])
-		return nil
-	}
-	text, ok := map[string]string{"exit-codes": exitCodesHelp, "json": jsonHelp,
-		"credentials": credentialsHelp[1:], "iisreset": iisresetHelp + resetFlagsHelp, "reset": iisresetHelp + resetFlagsHelp}[topic]
-	if !ok {
-		return usageErrorf("no help topic %q", args[0])
-	}
-	fmt.Fprint(ios.Out, text)
-	return nil
-}
+Connection flags:
+  --auth-level LEVEL         integrity or privacy (default privacy)
+  --auth TYPE                ntlm or spnego (default ntlm)
+  --dial-timeout DURATION    time to connect and activate (default 15s)
+
+Credential and connection flags may stand anywhere among iisreset's arguments.
+`

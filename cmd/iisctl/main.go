@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/iisctl/iisctl/internal/cmdline"
 )
 
 func main() {
@@ -16,16 +18,13 @@ func main() {
 	os.Exit(code)
 }
 
-// run is the whole command: argv[0] picks iisreset mode, else the first
-// argument picks the command. It returns the exit code.
+// run is the whole command: argv[0] picks iisreset mode, else the cobra
+// tree of newRootCmd. It returns the exit code.
 func run(ctx context.Context, argv []string, f *Factory) int {
-	var err error
 	if progName(argv[0]) == "iisreset" {
-		err = newCmdReset(ctx, f, "iisreset", argv[1:], nil)
-	} else {
-		err = dispatch(ctx, f, argv[1:])
+		return report(f.IO, "iisreset", newCmdReset(ctx, f, "iisreset", argv[1:], nil))
 	}
-	return report(f.IO, err)
+	return report(f.IO, "iisctl", cmdline.Execute(newRootCmd(ctx, f, nil), argv[1:]))
 }
 
 // progName is argv0's base name, lower case, without ".exe"; both path
@@ -35,37 +34,31 @@ func progName(argv0 string) string {
 	return strings.TrimSuffix(strings.ToLower(base), ".exe")
 }
 
-func dispatch(ctx context.Context, f *Factory, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(f.IO.ErrOut, mainHelp)
-		return &exitError{ExitUsage}
-	}
-	cmd, rest := args[0], args[1:]
-	if op, ok := ops[cmd]; ok {
-		return newCmdAction(ctx, f, op, rest, nil)
-	}
-	switch cmd {
-	case "reset":
-		return newCmdReset(ctx, f, "iisctl reset", rest, nil)
-	case "version", "--version":
-		fmt.Fprintf(f.IO.Out, "iisctl %s\n", f.Version)
-		return nil
-	case "help", "-h", "--help", "-help":
-		return helpRun(f.IO, rest)
-	}
-	return usageErrorf("unknown command %q", cmd)
-}
-
-// report prints err as the user should see it and returns the exit code.
-func report(ios *IOStreams, err error) int {
+// report prints err once, behind the program's name, and returns the
+// exit code.
+func report(ios *IOStreams, prog string, err error) int {
+	err = asUsage(err)
 	var ue *usageError
 	var ee *exitError
 	switch {
 	case err == nil, errors.As(err, &ee):
 	case errors.As(err, &ue):
-		fmt.Fprintf(ios.ErrOut, "iisctl: %s\nRun 'iisctl help' for usage.\n", ue.msg)
+		help := "iisctl help"
+		if prog == "iisreset" {
+			help = "iisreset /?"
+		}
+		fmt.Fprintf(ios.ErrOut, "%s: %s\nRun '%s' for usage.\n", prog, ue.msg, help)
 	default:
-		fmt.Fprintf(ios.ErrOut, "iisctl: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "%s: %v\n", prog, err)
 	}
 	return codeOf(err)
+}
+
+// asUsage turns the command-line layer's usage errors into iisctl's.
+func asUsage(err error) error {
+	var cue *cmdline.UsageError
+	if errors.As(err, &cue) {
+		return &usageError{cue.Msg}
+	}
+	return err
 }

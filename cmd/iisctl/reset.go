@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/internal/iisreset"
+	"github.com/iisctl/iisctl/internal/localconf"
+	"github.com/spf13/pflag"
 )
 
 // ResetOptions is a parsed iisreset-mode command line.
@@ -30,12 +33,13 @@ type ResetOptions struct {
 func newCmdReset(ctx context.Context, f *Factory, name string, args []string, runF func(*ResetOptions) error) error {
 	o := &ResetOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Name: name,
 		Conn: ConnOptions{DialTimeout: DefaultDialTimeout}}
-	fs := newFlagSet(name)
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	addAuthFlags(fs, &o.Auth)
 	addConnFlags(fs, &o.Conn)
 	flagArgs, rest := splitLeading(fs, args)
 	if err := fs.Parse(flagArgs); err != nil {
-		return flagError(err)
+		return usageErrorf("%v", err)
 	}
 	if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help") {
 		rest = []string{"/?"}
@@ -43,7 +47,10 @@ func newCmdReset(ctx context.Context, f *Factory, name string, args []string, ru
 	ro, err := iisreset.Parse(rest)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), iisreset.ErrUsage.Error()+": ")
-		return usageErrorf("%s: %s (see %s /?)", name, msg, name)
+		if name != "iisreset" {
+			msg = "reset: " + msg
+		}
+		return usageErrorf("%s (see %s /?)", msg, name)
 	}
 	o.Reset, o.Target = ro, Target{Host: "localhost", Port: DefaultPort}
 	if ro.Computer != "" {
@@ -85,7 +92,7 @@ func runReset(ctx context.Context, o *ResetOptions, t iisreset.Target) error {
 		return exitCodeOf(err)
 	}}
 	if o.Reset.Computer == "" {
-		r.Local = localSwitch(o.Getenv)
+		r.Local = localSwitch(o.Getenv, o.IO.ErrOut)
 	}
 	code := r.Run(ctx, t, o.Reset)
 	if first != nil {
@@ -154,25 +161,39 @@ func (l *lazyTarget) Status(ctx context.Context) (list []iiss.ServiceStatus, err
 
 // localSwitch is iissd's disable switch on this computer, for /ENABLE and
 // /DISABLE without a computer name (as iisreset works on Windows): the
-// state directory in $IISSD_STATE_DIR, else iissd's default.
-func localSwitch(getenv func(string) string) iisreset.LocalSwitch {
-	dir := getenv("IISSD_STATE_DIR")
-	if dir == "" {
-		dir = "/var/lib/iissd"
-	}
-	return lazySwitch(dir)
+// state directory the server uses, found as iissd finds it
+// (internal/localconf: $IISSD_STATE_DIR, state.dir of $IISSD_CONFIG or
+// /etc/iissd/iissd.toml, /var/lib/iissd). It says on stderr which
+// directory it changed; stdout keeps iisreset's lines.
+func localSwitch(getenv func(string) string, errOut io.Writer) iisreset.LocalSwitch {
+	return &lazySwitch{getenv: getenv, errOut: errOut}
 }
 
-// lazySwitch opens the state directory only when the switch is used.
-type lazySwitch string
+// lazySwitch finds and opens the state directory only when used.
+type lazySwitch struct {
+	getenv func(string) string
+	errOut io.Writer
+}
 
-func (d lazySwitch) Disable() error { return d.do((*iiss.FileDisableState).Disable) }
-func (d lazySwitch) Enable() error  { return d.do((*iiss.FileDisableState).Enable) }
+func (l *lazySwitch) Disable() error { return l.do(true) }
+func (l *lazySwitch) Enable() error  { return l.do(false) }
 
-func (d lazySwitch) do(f func(*iiss.FileDisableState) error) error {
-	st, err := iiss.NewFileDisableState(string(d))
+func (l *lazySwitch) do(disable bool) error {
+	loc, err := localconf.Locate(localconf.Flags{}, l.getenv)
 	if err != nil {
 		return err
 	}
-	return f(st)
+	st, err := iiss.NewFileDisableState(loc.StateDir)
+	if err != nil {
+		return err
+	}
+	if disable {
+		err = st.Disable()
+	} else {
+		err = st.Enable()
+	}
+	if err == nil {
+		fmt.Fprintf(l.errOut, "state directory: %s\n", loc.DescribeState())
+	}
+	return err
 }

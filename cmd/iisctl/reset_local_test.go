@@ -19,6 +19,9 @@ func TestResetDisableEnableLocal(t *testing.T) {
 	if _, err := os.Stat(flag); err != nil {
 		t.Fatalf("switch file not written: %v", err)
 	}
+	if want := "state directory: " + dir + " (from $IISSD_STATE_DIR)\n"; e.errOut.String() != want {
+		t.Fatalf("stderr %q, want %q", e.errOut, want)
+	}
 	if code := e.run(t, "iisctl", "reset", "/enable"); code != 0 {
 		t.Fatalf("/enable exit %d: %s%s", code, e.out, e.errOut)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/internal/iisreset"
+	"github.com/spf13/pflag"
 )
 
 func TestResetMode(t *testing.T) {
@@ -63,7 +64,7 @@ func TestResetMode(t *testing.T) {
 		{"disable remote", []string{"iisreset", "h", "/disable"}, nil,
 			"The /ENABLE and /DISABLE switches work only on the local computer, where iissd runs.\n", "", ExitUsage, ""},
 		{"bad switch", []string{"iisreset", "-u", "bob", "/bogus"}, nil,
-			"", "iisctl: iisreset: unknown switch /bogus (see iisreset /?)\nRun 'iisctl help' for usage.\n", ExitUsage, ""},
+			"", "iisreset: unknown switch /bogus (see iisreset /?)\nRun 'iisreset /?' for usage.\n", ExitUsage, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,7 +116,7 @@ func TestNewCmdReset(t *testing.T) {
 }
 
 func TestSplitLeading(t *testing.T) {
-	fs := newFlagSet("t")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	var a AuthFlags
 	addAuthFlags(fs, &a)
 	cases := []struct{ in, flags, rest []string }{
@@ -124,6 +125,7 @@ func TestSplitLeading(t *testing.T) {
 		{[]string{"web01", "/STOP", "-u", `CORP\bob`, "/TIMEOUT:5"}, []string{"-u", `CORP\bob`}, []string{"web01", "/STOP", "/TIMEOUT:5"}},
 		{[]string{"-u", "bob", "--", "-u"}, []string{"-u", "bob"}, []string{"-u"}},
 		{[]string{"-u"}, []string{"-u"}, []string{}},
+		{[]string{"-user", "bob", "-password-stdin", "/stop"}, []string{"--user", "bob", "--password-stdin"}, []string{"/stop"}},
 	}
 	for _, c := range cases {
 		f, r := splitLeading(fs, c.in)

@@ -82,23 +82,6 @@ func parseSignal(s string) (syscall.Signal, error) {
 	return sig, nil
 }
 
-// closeBackend releases the backend on exit. iissd owns the supervisor's
-// children, so they are stopped (then killed) with it; systemd units are
-// left as they are.
-func closeBackend(m svc.Manager, log *slog.Logger) {
-	if sup, ok := m.(*supervisor.Manager); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := sup.Shutdown(ctx); err != nil {
-			log.Warn("stopping the supervised services", "err", err)
-		}
-		return
-	}
-	if err := m.Close(); err != nil {
-		log.Warn("closing the backend", "err", err)
-	}
-}
-
 // commandRebooter runs cmd after the grace period, in the background, as
 // an enabled IIisServiceControl::Reboot asks ([MS-IISS] 3.1.4.3).
 func commandRebooter(cmd []string, log *slog.Logger) iiss.Rebooter {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/iisctl/iisctl/internal/localconf"
 )
 
 // Config is iissd's configuration file (TOML). See docs/iissd.md and
@@ -135,11 +136,11 @@ func (c *Config) defaults() {
 	set(&c.Listen.Activation, "0.0.0.0:135")
 	set(&c.Listen.Object, "0.0.0.0:0")
 	set(&c.Security.MinAuthLevel, "privacy")
-	set(&c.Security.UsersFile, "/etc/iissd/users")
+	set(&c.Security.UsersFile, localconf.DefaultUsersFile)
 	set(&c.Security.NetBIOSComputer, upperNetBIOS(host))
 	set(&c.Security.NetBIOSDomain, "WORKGROUP")
 	set(&c.Security.DNSComputer, host)
-	set(&c.State.Dir, "/var/lib/iissd")
+	set(&c.State.Dir, localconf.DefaultStateDir)
 	set(&c.Log.Level, "info")
 	set(&c.Log.Format, "text")
 	set(&c.Log.Audit, "-")
@@ -175,10 +176,10 @@ func LoadConfig(path string) (*Config, error) {
 	var c Config
 	md, err := toml.DecodeFile(path, &c)
 	if err != nil {
-		return nil, fmt.Errorf("iissd: config %s: %w", path, err)
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("iissd: config %s: unknown key %s", path, und[0])
+		return nil, fmt.Errorf("config %s: unknown key %s", path, und[0])
 	}
 	c.defaults()
 	return &c, c.validate()
@@ -188,19 +189,19 @@ func (c *Config) validate() error {
 	switch c.Security.MinAuthLevel {
 	case "connect", "integrity", "privacy":
 	default:
-		return fmt.Errorf("iissd: min_auth_level %q: want connect, integrity or privacy", c.Security.MinAuthLevel)
+		return fmt.Errorf("min_auth_level %q: want connect, integrity or privacy", c.Security.MinAuthLevel)
 	}
 	switch c.Backend.Type {
 	case "supervisor":
 		if len(c.Services) == 0 {
-			return errors.New("iissd: the supervisor backend needs at least one [[service]]")
+			return errors.New("the supervisor backend needs at least one [[service]]")
 		}
 	case "systemd":
 		if c.Backend.Systemd.Target == "" && len(c.Backend.Systemd.Units) == 0 {
-			return errors.New("iissd: the systemd backend needs backend.systemd.target or backend.systemd.units")
+			return errors.New("the systemd backend needs backend.systemd.target or backend.systemd.units")
 		}
 	default:
-		return fmt.Errorf("iissd: backend type %q: want supervisor or systemd", c.Backend.Type)
+		return fmt.Errorf("backend type %q: want supervisor or systemd", c.Backend.Type)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "iissd.toml")
 			os.WriteFile(p, []byte(body), 0o600)
-			if _, err := LoadConfig(p); err == nil || !strings.Contains(err.Error(), "iissd") {
+			if _, err := LoadConfig(p); err == nil || strings.Contains(err.Error(), "iissd:") {
 				t.Fatalf("LoadConfig accepted it: %v", err)
 			}
 		})

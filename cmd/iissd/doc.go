@@ -7,5 +7,13 @@
 //	iissd --demo [--listen ADDR:PORT]      serve a built-in demo, no file needed
 //	iissd user add|del|list ...            manage the users file
 //	iissd disable | enable                 turn remote control off or on (local only)
-//	iissd version
+//	iissd version | --version                same version as iisctl's
+//	iissd completion bash|zsh|fish           shell completion
+//	iissd man DIR                            man pages
+//
+// The command line is cobra's (internal/cmdline): flags may stand before
+// or after arguments, every command has --help, unknown commands are
+// errors with suggestions.
 package main
+
+//go:generate go run . man ../../docs/man

@@ -2,85 +2,124 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
-)
 
-var version = "0.1.0-dev"
+	"github.com/iisctl/iisctl/internal/cmdline"
+	"github.com/spf13/cobra"
+)
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
+// run is the whole command; it returns the exit code: 0, 1 for a
+// failure, 2 for a usage error.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "user":
-			return runUser(args[1:], stdin, stdout, stderr)
-		case "disable", "enable":
-			return runToggle(args[0], args[1:], stdout, stderr)
-		case "demo-site":
-			return runDemoSite(args[1:], stderr)
-		case "demo-service":
-			return runDemoService()
-		case "version":
-			fmt.Fprintln(stdout, "iissd", version)
-			return 0
-		}
+	err := cmdline.Execute(newRootCmd(stdin, stdout, stderr), args)
+	var ue *cmdline.UsageError
+	var se *silentExit
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &se):
+		return se.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "iissd: %s\nRun 'iissd help' for usage.\n", ue.Msg)
+		return 2
 	}
-	return runServe(args, stdout, stderr)
+	fmt.Fprintf(stderr, "iissd: %v\n", err)
+	return 1
 }
 
+// serveFlags are the root command's flags: serving.
 type serveFlags struct {
 	config, listen, objectListen, state string
 	demo                                bool
 }
 
-func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("iissd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// newRootCmd builds iissd's command tree. The root command serves;
+// --config and --state belong to the root so that the local commands
+// (disable, enable, user) find the server's configuration the same way.
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f serveFlags
-	fs.StringVar(&f.config, "config", "/etc/iissd/iissd.toml", "configuration file")
-	fs.BoolVar(&f.demo, "demo", false, "run the built-in demo: three services, an administrator 'admin', loopback only")
-	fs.StringVar(&f.listen, "listen", "", "activation address (overrides listen.activation; demo default 127.0.0.1:135)")
-	fs.StringVar(&f.objectListen, "object-listen", "", "object exporter address (overrides listen.object)")
-	fs.StringVar(&f.state, "state", "", "state directory (overrides state.dir)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	root := &cobra.Command{
+		Use:   "iissd",
+		Short: "Serve the IIS ServiceControl Protocol on Linux",
+		Long:  rootLong,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdline.UnknownCommand(c, args[0])
+			}
+			return runServe(c.Context(), f, stdout, stderr)
+		},
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	var err error
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.config, "config", "", "configuration `FILE` (default $IISSD_CONFIG, else /etc/iissd/iissd.toml)")
+	pf.StringVar(&f.state, "state", "", "the state `DIR` (overrides state.dir and $IISSD_STATE_DIR)")
+	fl := root.Flags()
+	fl.BoolVar(&f.demo, "demo", false, "run the built-in demo: three services, an administrator 'admin', loopback only")
+	fl.StringVar(&f.listen, "listen", "", "activation `ADDR:PORT` (overrides listen.activation; demo default 127.0.0.1:135)")
+	fl.StringVar(&f.objectListen, "object-listen", "", "object exporter `ADDR:PORT` (overrides listen.object)")
+	root.AddCommand(newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
+		newDemoSiteCmd(stderr), newDemoServiceCmd())
+	cmdline.Setup(root, cmdline.Version())
+	return root
+}
+
+const rootLong = `iissd serves the IIS ServiceControl Protocol ([MS-IISS]) on Linux: the
+DCOM activator and OXID resolver, and the IIisServiceControl object, which
+controls the configured Internet services through its own supervisor or
+through systemd. Windows tools (iisreset, scripts) and iisctl control it
+as they control IIS.
+
+  iissd --config /etc/iissd/iissd.toml     serve a configuration file
+  iissd --demo                              serve a built-in demo on loopback
+  iissd user add|del|list ...               manage the users file
+  iissd disable | enable                    turn remote control off or on
+
+The configuration file is --config, else $IISSD_CONFIG, else
+/etc/iissd/iissd.toml; the local commands (user, disable, enable) read
+the same one, so they change what the server uses. Every key is in
+docs/iissd.md. SIGHUP reloads the users file (iissd also notices changes
+by itself); SIGTERM or SIGINT shuts down, a second one forces it.`
+
+func runServe(ctx context.Context, f serveFlags, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := shutdownContext(ctx, stderr)
+	defer cancel()
 	if f.demo {
-		err = serveDemo(ctx, f, stdout, stderr)
-	} else {
-		err = serveConfigFile(ctx, f, stderr)
+		return serveDemo(ctx, f, stdout, stderr)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "iissd:", err)
-		return 1
-	}
-	return 0
+	return serveConfigFile(ctx, f, stderr)
 }
 
 func serveConfigFile(ctx context.Context, f serveFlags, stderr io.Writer) error {
-	cfg, err := LoadConfig(f.config)
+	path, _ := localconfPath(f.config)
+	cfg, err := LoadConfig(path)
 	if err != nil {
 		return err
 	}
 	f.apply(cfg)
-	return serve(ctx, cfg, f.config, stderr, nil)
+	return serve(ctx, cfg, path, stderr, nil)
 }
 
-// apply lets command-line flags override the file.
+// apply lets command-line flags and $IISSD_STATE_DIR override the file.
 func (f serveFlags) apply(cfg *Config) {
 	if f.listen != "" {
 		cfg.Listen.Activation = f.listen
 	}
 	if f.objectListen != "" {
 		cfg.Listen.Object = f.objectListen
+	}
+	if d := os.Getenv(envStateDir); d != "" {
+		cfg.State.Dir = d
 	}
 	if f.state != "" {
 		cfg.State.Dir = f.state

@@ -36,7 +36,8 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if err != nil {
 		return err
 	}
-	defer closeBackend(mgr, log)
+	defer closeBackend(mgr, cfg, log)
+	onForce(ctx, forceKill(mgr, log))
 	local, err := newLocal(cfg, mgr, log, stderr)
 	if err != nil {
 		return err
@@ -64,7 +65,8 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("iissd shutting down")
+	log.Info("iissd shutting down: closing the listeners, waiting up to 10s for calls in progress, " +
+		"then stopping the supervised services; a second SIGTERM or SIGINT forces the exit")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)

@@ -4,85 +4,119 @@ import (
 	"bufio"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/iisctl/iisctl/internal/cmdline"
+	"github.com/iisctl/iisctl/internal/localconf"
 	"github.com/iisctl/iisctl/ntlm"
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
 
-// runUser implements `iissd user add|del|list`: the users file holds NT
-// hashes (password-equivalent) and is kept at mode 0600.
-func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("iissd user", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("users", "", "users file (default: security.users_file of --config, else /etc/iissd/users)")
-	cfgPath := fs.String("config", "", "iissd configuration file")
-	domain := fs.String("domain", "", "the account's domain (empty: any domain the client names)")
-	notAdmin := fs.Bool("not-admin", false, "add the account without the administrator flag (it can authenticate, but IIS control is refused)")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
-	hash := fs.String("hash", "", "the NT hash as 32 hex digits, instead of a password")
-	usage := "usage: iissd user add|del|list [--users FILE] [--domain D] [--not-admin] [--password-stdin|--hash H] [NAME]"
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return 2
+// newUserCmd is `iissd user add|del|list`: the users file holds NT
+// hashes (password-equivalent) and is kept at mode 0600. A running iissd
+// notices the change and reloads the file by itself.
+func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var usersFlag string
+	c := &cobra.Command{
+		Use:   "user",
+		Short: "Manage the users file (add, del, list)",
+		Long: "Manages the accounts that may authenticate to iissd: the users file\n" +
+			"(--users, else security.users_file of the configuration the server reads:\n" +
+			"--config, $IISSD_CONFIG, /etc/iissd/iissd.toml; default /etc/iissd/users).\n" +
+			"It holds NT hashes, which are password-equivalent: iissd keeps it at mode\n" +
+			"0600 and refuses it otherwise. A running iissd reloads it by itself.",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdline.UnknownCommand(c, args[0])
+			}
+			return cmdline.Usagef("iissd user: name a command: add, del or list")
+		},
 	}
-	verb := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		fmt.Fprintln(stderr, usage)
-		return 2
+	c.PersistentFlags().StringVar(&usersFlag, "users", "", "users `FILE` (default security.users_file of the configuration)")
+	path := func() (localconf.Location, error) { return locate(f, usersFlag) }
+
+	var domain, hash string
+	var notAdmin, pwStdin bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add an account, or replace its hash",
+		Long: "Adds the account NAME with the administrator role (unless --not-admin),\n" +
+			"or replaces its hash. The password comes from a prompt on a terminal, from\n" +
+			"the first line of stdin (--password-stdin, or when stdin is not a terminal),\n" +
+			"or --hash gives the NT hash itself. Only administrators may use the\n" +
+			"IIS ServiceControl interface.",
+		Example: "  iissd user add alice\n" +
+			"  iissd user add --domain CORP carol --hash 8846f7eaee8fb117ad06bdd830b7586c\n" +
+			"  printf '%s\\n' \"$PW\" | iissd user add bob --password-stdin --not-admin",
+		Args: cmdline.ExactArgs(1, "one account NAME"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			loc, err := path()
+			if err != nil {
+				return err
+			}
+			h, err := accountHash(hash, pwStdin, stdin, stderr)
+			if err != nil {
+				return err
+			}
+			if err := editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.AddUser(args[0], domain, h, !notAdmin) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "added %s to the users file %s\n  a running iissd reloads it by itself\n", accountName(domain, args[0]), loc.DescribeUsers())
+			return nil
+		},
 	}
-	path, err := usersPath(*file, *cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	add.Flags().StringVar(&domain, "domain", "", "the account's `DOMAIN` (default: any domain the client names)")
+	add.Flags().BoolVar(&notAdmin, "not-admin", false, "without the administrator role: it can authenticate, but IIS control is refused")
+	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of stdin")
+	add.Flags().StringVar(&hash, "hash", "", "the `NTHASH` (32 hex digits) instead of a password")
+	add.MarkFlagsMutuallyExclusive("password-stdin", "hash")
+
+	var delDomain string
+	del := &cobra.Command{
+		Use:   "del NAME",
+		Short: "Remove an account",
+		Args:  cmdline.ExactArgs(1, "one account NAME"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			loc, err := path()
+			if err != nil {
+				return err
+			}
+			if err := editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.RemoveUser(args[0], delDomain) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "removed %s from the users file %s\n  a running iissd reloads it by itself\n", accountName(delDomain, args[0]), loc.DescribeUsers())
+			return nil
+		},
 	}
-	name := fs.Arg(0)
-	switch {
-	case verb == "list":
-		return userList(path, stdout, stderr)
-	case (verb == "add" || verb == "del") && name == "":
-		fmt.Fprintf(stderr, "iissd user %s: name the account\n", verb)
-		return 2
-	case verb == "add":
-		h, err := accountHash(*hash, *pwStdin, stdin, stderr)
-		if err == nil {
-			err = editUsers(path, func(u *ntlm.UsersFile) error { return u.AddUser(name, *domain, h, !*notAdmin) })
-		}
-		return report(err, stderr, stdout, fmt.Sprintf("added %s to %s", name, path))
-	case verb == "del":
-		err := editUsers(path, func(u *ntlm.UsersFile) error { return u.RemoveUser(name, *domain) })
-		return report(err, stderr, stdout, fmt.Sprintf("removed %s from %s", name, path))
+	del.Flags().StringVar(&delDomain, "domain", "", "the account's `DOMAIN`")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the accounts",
+		Args:  cmdline.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			loc, err := path()
+			if err != nil {
+				return err
+			}
+			return userList(loc.UsersFile, stdout)
+		},
 	}
-	fmt.Fprintf(stderr, "iissd user: unknown command %q (add, del or list)\n", verb)
-	return 2
+	c.AddCommand(add, del, list)
+	return c
 }
 
-func report(err error, stderr, stdout io.Writer, ok string) int {
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+func accountName(domain, name string) string {
+	if domain == "" {
+		return name
 	}
-	fmt.Fprintln(stdout, ok)
-	return 0
-}
-
-func usersPath(file, cfgPath string) (string, error) {
-	if file != "" {
-		return file, nil
-	}
-	if cfgPath != "" {
-		c, err := LoadConfig(cfgPath)
-		if err != nil {
-			return "", err
-		}
-		return c.Security.UsersFile, nil
-	}
-	return "/etc/iissd/users", nil
+	return domain + `\` + name
 }
 
 // editUsers loads the file (an absent one is empty), applies f and saves
@@ -101,11 +135,10 @@ func editUsers(path string, f func(*ntlm.UsersFile) error) error {
 	return ntlm.SaveUsersFile(path, u)
 }
 
-func userList(path string, stdout, stderr io.Writer) int {
+func userList(path string, stdout io.Writer) error {
 	u, err := ntlm.LoadUsersFile(path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tDOMAIN\tROLE")
@@ -119,8 +152,7 @@ func userList(path string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.User, dom, role)
 	}
-	tw.Flush()
-	return 0
+	return tw.Flush()
 }
 
 // accountHash gets the NT hash from --hash, standard input, or a prompt.
@@ -129,7 +161,7 @@ func accountHash(hexHash string, fromStdin bool, stdin io.Reader, stderr io.Writ
 	if hexHash != "" {
 		b, err := hex.DecodeString(hexHash)
 		if err != nil || len(b) != 16 {
-			return h, errors.New("iissd user: --hash wants 32 hex digits")
+			return h, errors.New("--hash wants 32 hex digits")
 		}
 		copy(h[:], b)
 		return h, nil
@@ -139,7 +171,7 @@ func accountHash(hexHash string, fromStdin bool, stdin io.Reader, stderr io.Writ
 		return h, err
 	}
 	if pw == "" {
-		return h, errors.New("iissd user: empty password refused")
+		return h, errors.New("empty password refused")
 	}
 	return ntlm.NTHash(pw), nil
 }
