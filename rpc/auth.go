@@ -13,10 +13,12 @@ type authContext struct {
 	sc     SecurityContext
 	done   bool // handshake complete
 	failed bool // handshake failed: calls get fault 5
-	// headerSign records, on the client, whether the server echoed
-	// SUPPORT_HEADER_SIGN. It changes nothing for NTLM and SPNEGO/NTLM,
-	// which sign the whole PDU either way ([MS-NLMP] 3.4.6.1; Windows,
-	// impacket and Samba agree); a mechanism that signs less would use it.
+	// headerSign records whether header signing was negotiated: on the
+	// client, the server echoed SUPPORT_HEADER_SIGN; on the server, the
+	// first leg asked for it (and the answer echoes it). It changes
+	// nothing for NTLM and SPNEGO/NTLM, which sign the whole PDU either
+	// way ([MS-NLMP] 3.4.6.1; Windows, impacket and Samba agree); Kerberos
+	// covers header and sec_trailer only when it is set (bodyOnly).
 	headerSign bool
 }
 
@@ -44,14 +46,21 @@ func protect(b []byte, p *PDU, a *authContext) ([]byte, error) {
 		return b, err
 	}
 	n := a.sc.SignatureSize()
+	priv := effectiveLevel(a.level) == AuthLevelPrivacy
+	if ss, ok := a.sc.(SealSizer); ok && priv {
+		n = ss.SealSize()
+	}
 	p.Auth = &Verifier{Type: a.typ, Level: a.level, ContextID: a.id, Token: make([]byte, n)}
 	b, l, err := p.marshal(b)
 	if err != nil {
 		return nil, err
 	}
 	msg := b[:len(b)-n]
+	if a.bodyOnly() {
+		msg = msg[l.stub:l.trailer]
+	}
 	var sig []byte
-	if effectiveLevel(a.level) == AuthLevelPrivacy {
+	if priv {
 		sig, err = a.sc.Seal(msg, msg[l.stub:l.trailer])
 	} else {
 		sig, err = a.sc.Sign(msg)
@@ -81,6 +90,9 @@ func unprotect(raw []byte, p *PDU, l layout, a *authContext) error {
 			ErrAuth, v.ContextID, v.Type, v.Level, a.id, a.typ, a.level)
 	}
 	msg := raw[:l.trailer+SecTrailerSize]
+	if a.bodyOnly() {
+		msg = msg[l.stub:l.trailer]
+	}
 	var err error
 	if effectiveLevel(a.level) == AuthLevelPrivacy {
 		err = a.sc.Unseal(msg, msg[l.stub:l.trailer], v.Token)
@@ -91,6 +103,14 @@ func unprotect(raw []byte, p *PDU, l layout, a *authContext) error {
 		return fmt.Errorf("%w: %v verifier: %v", ErrAuth, p.Type, err)
 	}
 	return nil
+}
+
+// bodyOnly reports whether the verifier covers the body alone: a
+// HeaderSignOptional mechanism without negotiated header signing
+// ([MS-RPCE] 3.3.1.5.2.2).
+func (a *authContext) bodyOnly() bool {
+	h, ok := a.sc.(HeaderSignOptional)
+	return ok && h.HeaderSignOptional() && !a.headerSign
 }
 
 func hasStub(p *PDU) bool {

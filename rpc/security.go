@@ -10,6 +10,8 @@ const (
 	AuthTypeNone   AuthType = 0x00
 	AuthTypeSPNEGO AuthType = 0x09 // RPC_C_AUTHN_GSS_NEGOTIATE
 	AuthTypeNTLM   AuthType = 0x0A // RPC_C_AUTHN_WINNT
+	// AuthTypeKerberos is RPC_C_AUTHN_GSS_KERBEROS ([MS-RPCE] 2.2.1.1.7).
+	AuthTypeKerberos AuthType = 0x10
 )
 
 // AuthLevel is the auth_level of a sec_trailer ([MS-RPCE] 2.2.1.1.8).
@@ -56,6 +58,18 @@ type SecurityContext interface {
 	// source marks the account as an administrator.
 	Peer() Peer
 }
+
+// SealSizer is implemented by contexts whose sealed verifier differs in
+// size from the signed one (Kerberos: RFC 4121 wrap token 76 bytes, MIC
+// 28). The RPC layer reserves SealSize bytes at privacy.
+type SealSizer interface{ SealSize() int }
+
+// HeaderSignOptional is implemented by contexts (Kerberos) whose checksum
+// covers exactly the bytes passed: the RPC layer then passes the whole PDU
+// only when header signing was negotiated (PFC_SUPPORT_HEADER_SIGN in the
+// first bind or alter_context and its answer) and the body alone
+// otherwise ([MS-RPCE] 3.3.1.5.2.2). NTLM signs the whole PDU either way.
+type HeaderSignOptional interface{ HeaderSignOptional() bool }
 
 // Peer is the identity an acceptor established.
 type Peer struct {

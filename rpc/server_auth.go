@@ -16,6 +16,9 @@ func (c *serverConn) authLeg(p *PDU) (*Verifier, uint16, bool) {
 	if ac == nil {
 		return nil, reason, false
 	}
+	if !ac.done && p.HasFlag(FlagSupportHeaderSign) && effectiveLevel(v.Level) >= AuthLevelIntegrity {
+		ac.headerSign = true // ackPDU echoes the flag ([MS-RPCE] 3.3.1.5.2.2)
+	}
 	if ac.done {
 		if len(v.Token) == 0 {
 			return nil, 0, true

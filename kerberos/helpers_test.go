@@ -1,0 +1,115 @@
+package kerberos
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
+	"github.com/jcmturner/gokrb5/v8/iana/nametype"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/messages"
+	"github.com/jcmturner/gokrb5/v8/types"
+)
+
+const (
+	testRealm = "EXAMPLE.TEST"
+	testSPN   = "host/srv.example.test"
+)
+
+var etypes = []struct {
+	name string
+	id   int32
+}{
+	{"aes256", etypeID.AES256_CTS_HMAC_SHA1_96},
+	{"aes128", etypeID.AES128_CTS_HMAC_SHA1_96},
+	{"rc4", etypeID.RC4_HMAC},
+}
+
+// testKeytab has keys for testSPN and host/other.example.test in every etype.
+func testKeytab(t testing.TB, password string) *keytab.Keytab {
+	t.Helper()
+	kt := keytab.New()
+	for _, spn := range []string{testSPN, "host/other.example.test"} {
+		for _, e := range etypes {
+			if err := kt.AddEntry(spn, testRealm, password, time.Now(), 1, e.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return kt
+}
+
+// fakeKDC issues service tickets directly with a keytab, in-process.
+type fakeKDC struct {
+	kt       *keytab.Keytab
+	etype    int32
+	user     string
+	now      func() time.Time
+	lifetime time.Duration
+}
+
+func (f *fakeKDC) ServiceTicket(_ context.Context, spn string) (messages.Ticket, types.EncryptionKey, error) {
+	now := time.Now()
+	if f.now != nil {
+		now = f.now()
+	}
+	life := f.lifetime
+	if life == 0 {
+		life = 10 * time.Hour
+	}
+	cname, _ := f.Principal()
+	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
+	return messages.NewTicket(cname, testRealm, sname, testRealm, types.NewKrbFlags(), f.kt, f.etype, 1,
+		now, now, now.Add(life), now.Add(life))
+}
+
+func (f *fakeKDC) Principal() (types.PrincipalName, string) {
+	u := f.user
+	if u == "" {
+		u = "alice"
+	}
+	return types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, u), testRealm
+}
+
+func tctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// handshake runs a full DCE-style exchange and returns both ends.
+func handshake(t testing.TB, etype int32, framed bool) (*Client, *Server) {
+	t.Helper()
+	kt := testKeytab(t, "service-password")
+	acc := NewAcceptor(AcceptorConfig{Keytab: kt, SPNs: []string{testSPN},
+		IsAdmin: func(i Identity) bool { return i.Principal == "alice" }})
+	srv, err := NewServer(acc.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etype}, SPN: testSPN, Framed: framed})
+	mustHandshake(t, cli, srv)
+	return cli, srv
+}
+
+func mustHandshake(t testing.TB, cli *Client, srv *Server) {
+	t.Helper()
+	ctx := tctx(t)
+	req, done, err := cli.Step(ctx, nil)
+	if err != nil || done {
+		t.Fatalf("AP-REQ: %v done=%v", err, done)
+	}
+	rep, done, err := srv.Step(ctx, req)
+	if err != nil || done {
+		t.Fatalf("accept AP-REQ: %v done=%v", err, done)
+	}
+	third, done, err := cli.Step(ctx, rep)
+	if err != nil || !done || third == nil {
+		t.Fatalf("AP-REP: %v done=%v", err, done)
+	}
+	out, done, err := srv.Step(ctx, third)
+	if err != nil || !done || out != nil {
+		t.Fatalf("third leg: %v done=%v out=%x", err, done, out)
+	}
+}
