@@ -55,7 +55,6 @@ func TestMSKILE45RC4WrapEx(t *testing.T) {
 	}
 }
 
-
 // TestMSKILE44AES128Key is [MS-KILE] 4.4: the AES128 key of a 0xffff
 // password (as UTF-8) with salt DOMAIN.COMhostclient.domain.com and 1000
 // iterations (gokrb5's RFC 3962 string-to-key).
