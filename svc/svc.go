@@ -3,6 +3,7 @@ package svc
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Type is dwServiceType.
@@ -99,7 +100,9 @@ func ParseStartType(s string) (StartType, error) {
 }
 
 // Status is one service's record: SERVICE_STATUS_PROCESS plus its name,
-// display name, start type and dependencies.
+// display name, start type and dependencies, and three local extras that
+// never go on the wire (the STATUS_BLOB of [MS-IISS] 2.2.1 carries
+// SERVICE_STATUS only): Since, Restarts and LogFile.
 type Status struct {
 	Name        string // short name, e.g. "W3SVC"
 	DisplayName string // e.g. "World Wide Web Publishing Service"
@@ -116,6 +119,16 @@ type Status struct {
 
 	StartType    StartType
 	Dependencies []string
+
+	// Since is when the service entered its current state; zero if it
+	// has not changed state since the backend started watching it.
+	Since time.Time
+	// Restarts counts the starts made by the backend's restart policy
+	// (not by Start) since the backend started.
+	Restarts uint32
+	// LogFile says where the service's output goes: a file path, or for
+	// systemd units the journalctl command that shows it.
+	LogFile string
 }
 
 // Manager controls the Internet services as one unit. Every method takes

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -126,6 +127,14 @@ func (s Service) withDefaults(logDir string) Service {
 		s.LogDir = logDir
 	}
 	return s
+}
+
+// logFile is where the service's output goes; "" if it is discarded.
+func (s Service) logFile() string {
+	if s.LogDir == "" {
+		return ""
+	}
+	return filepath.Join(s.LogDir, s.Name+".log")
 }
 
 func (s Service) validate() error {

@@ -18,7 +18,10 @@
 // that exits in that window has crashed while starting: Start fails for
 // it and for its dependents (ERROR_SERVICE_DEPENDENCY_FAIL, 1068). While
 // pending, CheckPoint rises every 250 ms and WaitHint is StartSecs,
-// StartTimeout or StopTimeout.
+// StartTimeout or StopTimeout. ProcessID is the child's pid (the leader
+// of its group) while it is not Stopped. The local extras: Since is when
+// the current state began, Restarts counts launches by the restart
+// policy, LogFile is LogDir/NAME.log.
 //
 // # Exit codes
 //

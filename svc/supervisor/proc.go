@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -47,7 +46,7 @@ func prepare(c Service) prepared {
 	}
 	p := prepared{cmd: cmd}
 	if c.LogDir != "" {
-		f, err := os.OpenFile(filepath.Join(c.LogDir, c.Name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := os.OpenFile(c.logFile(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			return prepared{code: launchCode(err), err: err}
 		}

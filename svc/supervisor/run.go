@@ -47,6 +47,9 @@ func (m *Manager) begin(s *service, p prepared, restarted bool) *run {
 	ctx, cancel := context.WithCancel(m.ctx)
 	r := &run{cmd: p.cmd, pid: p.cmd.Process.Pid, started: now, restarted: restarted, ctx: ctx, cancel: cancel}
 	s.run, s.win32, s.specific = r, svc.ExitOK, 0
+	if restarted {
+		s.restarts++
+	}
 	go m.wait(s, r)
 	switch {
 	case s.cfg.StartCheck != "":

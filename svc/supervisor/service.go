@@ -18,14 +18,15 @@ const killHint = 5 * time.Second
 type service struct {
 	cfg   Service
 	state svc.State
-	since time.Time     // when the current pending state began
+	since time.Time     // when the current state began (zero: never changed)
 	hint  time.Duration // its WaitHint
 
 	win32, specific uint32 // exit codes of the last run
 	run             *run   // the running process, nil when Stopped
 	stopping        bool   // Stop or Kill asked: no restart
 	restartTimer    Timer
-	failures        int // restarts in a row, for backoff
+	failures        int    // restarts in a row, for backoff
+	restarts        uint32 // launches by the restart policy, ever
 }
 
 // run is one process of a service.
@@ -48,6 +49,7 @@ func (s *service) status(now time.Time) svc.Status {
 		Name: s.cfg.Name, DisplayName: s.cfg.DisplayName, Type: svc.TypeOwnProcess,
 		State: s.state, Win32ExitCode: s.win32, ServiceSpecificExitCode: s.specific,
 		StartType: s.cfg.StartType, Dependencies: append([]string(nil), s.cfg.DependsOn...),
+		Since: s.since, Restarts: s.restarts, LogFile: s.cfg.logFile(),
 	}
 	if s.run != nil {
 		st.ProcessID = uint32(s.run.pid)

@@ -47,7 +47,8 @@
 // ProcessID is MainPID while the unit is not Stopped, DisplayName the
 // unit's Description (the name if empty), Type TypeOwnProcess, and a
 // Running service accepts stop and shutdown. An infinite timeout gives
-// WaitHint 0xFFFFFFFF.
+// WaitHint 0xFFFFFFFF. The local extras: Since is StateChangeTimestamp,
+// Restarts the Service's NRestarts, LogFile "journalctl -u UNIT".
 //
 // # Exit codes (dwWin32ExitCode / dwServiceSpecificExitCode)
 //

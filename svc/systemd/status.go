@@ -24,6 +24,9 @@ func toStatus(u unitInfo, m member, names map[string]string, now time.Time) svc.
 		State:        state(u.ActiveState),
 		StartType:    startType(u, m.start),
 		Dependencies: dependencies(u.Requires, names),
+		Since:        u.StateChange,
+		Restarts:     u.NRestarts,
+		LogFile:      "journalctl -u " + m.unit,
 	}
 	if st.DisplayName == "" {
 		st.DisplayName = st.Name

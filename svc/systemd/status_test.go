@@ -72,11 +72,12 @@ func TestToStatus(t *testing.T) {
 	now := time.Unix(2000, 0)
 	running := unitInfo{Unit: "iis-worker.service", Description: "Worker", LoadState: "loaded",
 		ActiveState: "active", SubState: "running", MainPID: 42, Result: "success",
+		StateChange: now.Add(-time.Minute), NRestarts: 2,
 		Requires: []string{"basic.target", "iis-web.service"}}
 	got := toStatus(running, member{"iis-worker.service", svc.AutoStart}, names, now)
 	want := svc.Status{Name: "worker", DisplayName: "Worker", Type: svc.TypeOwnProcess, State: svc.Running,
 		ControlsAccepted: svc.AcceptStop | svc.AcceptShutdown, ProcessID: 42, StartType: svc.AutoStart,
-		Dependencies: []string{"web"}}
+		Dependencies: []string{"web"}, Since: now.Add(-time.Minute), Restarts: 2, LogFile: "journalctl -u iis-worker.service"}
 	if !equalStatus(got, want) {
 		t.Errorf("running:\n got %+v\nwant %+v", got, want)
 	}

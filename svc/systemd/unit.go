@@ -22,7 +22,9 @@ type unitInfo struct {
 	ActiveExit    time.Time // ActiveExitTimestamp: a stop began
 	TimeoutStart  time.Duration
 	TimeoutStop   time.Duration
-	Requires      []string // Requires + Requisite + BindsTo
+	StateChange   time.Time // StateChangeTimestamp: the last ActiveState/SubState change
+	NRestarts     uint32    // Service.NRestarts: automatic restarts (Restart=)
+	Requires      []string  // Requires + Requisite + BindsTo
 }
 
 // parseUnit reads a GetAll("") property map. Missing or mistyped
@@ -43,6 +45,8 @@ func parseUnit(unit string, p map[string]any) unitInfo {
 		ActiveExit:    usecTime(prop[uint64](p, "ActiveExitTimestamp")),
 		TimeoutStart:  usecDuration(prop[uint64](p, "TimeoutStartUSec")),
 		TimeoutStop:   usecDuration(prop[uint64](p, "TimeoutStopUSec")),
+		StateChange:   usecTime(prop[uint64](p, "StateChangeTimestamp")),
+		NRestarts:     prop[uint32](p, "NRestarts"),
 		Requires: concat(prop[[]string](p, "Requires"), prop[[]string](p, "Requisite"),
 			prop[[]string](p, "BindsTo")),
 	}
