@@ -1,12 +1,11 @@
 package ntlm
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"time"
-
-	"github.com/iisctl/iisctl/rpc"
 )
 
 // ntlmv2Blob is the part of an NTLMv2_RESPONSE the acceptor checks
@@ -40,7 +39,7 @@ func parseNTLMv2(nt []byte) (*ntlmv2Blob, error) {
 
 // accept verifies an AUTHENTICATE_MESSAGE (3.2.5.1.2) and establishes
 // the session.
-func (s *Server) accept(in []byte) error {
+func (s *Server) accept(ctx context.Context, in []byte) error {
 	auth, err := ParseAuthenticate(in)
 	if err != nil {
 		return err
@@ -56,13 +55,18 @@ func (s *Server) accept(in []byte) error {
 	if !flags.Has(NegotiateExtendedSessionSecurity) {
 		return ErrESSRequired
 	}
-	base, admin, err := s.verifyResponse(auth, blob)
-	if err != nil {
-		return err
-	}
 	if err := s.checkSkew(blob.filetime); err != nil {
 		return err
 	}
+	v, err := s.cfg.verifier().Verify(ctx, &Logon{
+		User: auth.User, Domain: auth.Domain, Workstation: auth.Workstation,
+		ServerChallenge:     s.chal.ServerChallenge,
+		NtChallengeResponse: auth.NtChallengeResponse, LmChallengeResponse: auth.LmChallengeResponse,
+	})
+	if err != nil {
+		return err
+	}
+	base := v.SessionBaseKey
 	exported := base // KXKEY = SessionBaseKey for NTLMv2 (3.4.5.1)
 	if keyExchanged(flags) {
 		if len(auth.EncryptedRandomSessionKey) != 16 {
@@ -74,30 +78,8 @@ func (s *Server) accept(in []byte) error {
 		return err
 	}
 	s.Session.init(flags, exported, false)
-	s.peer = rpc.Peer{User: auth.User, Domain: auth.Domain, Admin: admin}
+	s.peer = v.Peer
 	return nil
-}
-
-// verifyResponse recomputes NTProofStr with the domain as sent and, per
-// 3.2.5.1.2, with an empty domain. Unknown users go through the same
-// computation against a dummy key so both failures look alike.
-func (s *Server) verifyResponse(auth *AuthenticateMessage, blob *ntlmv2Blob) (base [16]byte, admin bool, err error) {
-	acct, found := s.cfg.Creds.Lookup(auth.User, auth.Domain)
-	ok := 0
-	for _, dom := range [2]string{auth.Domain, ""} {
-		key := NTOWFv2(acct.NTHash, auth.User, dom)
-		proof := NTProofStr(key, s.chal.ServerChallenge, blob.temp)
-		if subtle.ConstantTimeCompare(proof[:], blob.proof) == 1 && ok == 0 {
-			ok = 1
-			base = hmacMD5(key[:], proof[:])
-		}
-	}
-	if !found || ok == 0 {
-		// The claimed account is logged (as Windows' event 4625 does),
-		// quoted: it is the peer's text. Which failure it was is not.
-		return base, false, fmt.Errorf("%w for %q", ErrLogonFailure, auth.Domain+`\`+auth.User)
-	}
-	return base, acct.Admin, nil
 }
 
 // checkSkew enforces MaxLifetime on the NTLMv2 timestamp (3.2.5.1.2).

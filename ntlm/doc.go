@@ -28,6 +28,9 @@
 // per-direction sequence numbers starting at 0. SPNEGO uses GetMIC and
 // VerifyMIC for mechListMIC, then ResetCrypto ([MS-SPNG] 3.2.5.1).
 //
-// Accounts come from a CredentialSource; UsersFile is a file-backed one
-// whose contents are password-equivalent (see UsersFile).
+// Responses are checked by a Verifier: LocalVerifier recomputes them from
+// a CredentialSource (UsersFile is a file-backed one whose contents are
+// password-equivalent), and a pass-through verifier (internal/winbind)
+// hands them to a domain controller, which returns the SessionBaseKey
+// ([MS-APDS] 3.1.5.1: NTLM network logons validated by the DC).
 package ntlm

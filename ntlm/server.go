@@ -30,8 +30,12 @@ type ServerConfig struct {
 	// DNSDomain (MsvAvDnsDomainName) defaults to DNSComputer minus its
 	// first label, or DNSComputer when it has a single label.
 	DNSDomain string
-	// Creds looks accounts up. Required.
+	// Creds looks accounts up for the local verifier (LocalVerifier).
+	// Required unless Verifier is set.
 	Creds CredentialSource
+	// Verifier checks responses, for example by passing them to a domain
+	// controller; nil means LocalVerifier(Creds).
+	Verifier Verifier
 	// Rand supplies server challenges; nil means crypto/rand.
 	Rand io.Reader
 	// Now is the server clock (MsvAvTimestamp, skew check); nil: time.Now.
@@ -87,6 +91,13 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 	return cfg
 }
 
+func (cfg *ServerConfig) verifier() Verifier {
+	if cfg.Verifier != nil {
+		return cfg.Verifier
+	}
+	return LocalVerifier(cfg.Creds)
+}
+
 type serverState int
 
 const (
@@ -113,8 +124,8 @@ type Server struct {
 
 // NewServer returns an acceptor for one handshake.
 func NewServer(cfg ServerConfig) (*Server, error) {
-	if cfg.Creds == nil {
-		return nil, fmt.Errorf("ntlm: ServerConfig.Creds is required")
+	if cfg.Creds == nil && cfg.Verifier == nil {
+		return nil, fmt.Errorf("ntlm: ServerConfig.Creds or Verifier is required")
 	}
 	return &Server{cfg: cfg.withDefaults()}, nil
 }
@@ -140,7 +151,7 @@ func (s *Server) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 		s.state = serverWaitAuthenticate
 		return out, false, nil
 	case serverWaitAuthenticate:
-		if err := s.accept(in); err != nil {
+		if err := s.accept(ctx, in); err != nil {
 			return nil, false, s.fail(err)
 		}
 		s.state = serverDone
