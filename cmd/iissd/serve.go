@@ -38,10 +38,20 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	}
 	defer closeBackend(mgr, cfg, log)
 	onForce(ctx, forceKill(mgr, log))
-	local, err := newLocal(cfg, mgr, log, stderr)
+	disable, err := iiss.NewFileDisableState(cfg.State.Dir)
 	if err != nil {
 		return err
 	}
+	audit, err := openAudit(cfg.Log.Audit, stderr)
+	if err != nil {
+		return err
+	}
+	local := newLocal(cfg, mgr, disable, audit, log)
+	stopControl, err := startControl(ctx, cfg, mgr, disable, creds, audit, log)
+	if err != nil {
+		return err
+	}
+	defer stopControl()
 	srv := newDCOMServer(cfg, creds, log)
 	obj := iiss.NewServer(local, iiss.ServerOptions{MaxStatusBuffer: cfg.Control.StatusMaxBuffer, Logger: log})
 	if err := srv.Register(iisClass(obj)); err != nil {
@@ -140,20 +150,12 @@ func listenError(addr string, err error) error {
 	return fmt.Errorf("listen on %s: %w", addr, err)
 }
 
-func newLocal(cfg *Config, mgr svc.Manager, log *slog.Logger, stderr io.Writer) (*iiss.Local, error) {
-	disable, err := iiss.NewFileDisableState(cfg.State.Dir)
-	if err != nil {
-		return nil, err
-	}
-	audit, err := openAudit(cfg.Log.Audit, stderr)
-	if err != nil {
-		return nil, err
-	}
+func newLocal(cfg *Config, mgr svc.Manager, disable iiss.DisableState, audit iiss.Auditor, log *slog.Logger) *iiss.Local {
 	opts := iiss.LocalOptions{Disable: disable, Auditor: audit, Logger: log}
 	if cfg.Control.Reboot {
 		opts.Rebooter = commandRebooter(cfg.Control.RebootCommand, log)
 	}
-	return iiss.NewLocal(mgr, opts), nil
+	return iiss.NewLocal(mgr, opts)
 }
 
 func openAudit(dest string, stderr io.Writer) (iiss.Auditor, error) {
