@@ -154,12 +154,12 @@ func TestAcceptorRefusals(t *testing.T) {
 		want   error
 		replay bool
 	}{
-		{"wrong keytab key", &fakeKDC{kt: wrongKT, etype: etypes[0].id}, testSPN, nil, ErrModified, false},
-		{"ticket for another SPN", &fakeKDC{kt: kt, etype: etypes[0].id}, "host/other.example.test", nil, ErrWrongPrincipal, false},
-		{"expired ticket", &fakeKDC{kt: kt, etype: etypes[0].id, now: func() time.Time { return now.Add(-11 * time.Hour) }}, testSPN,
+		{"wrong keytab key", &fakeKDC{Realm: testRealm, Keytab: wrongKT, Etype: etypes[0].id}, testSPN, nil, ErrModified, false},
+		{"ticket for another SPN", &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, "host/other.example.test", nil, ErrWrongPrincipal, false},
+		{"expired ticket", &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id, Now: func() time.Time { return now.Add(-11 * time.Hour) }}, testSPN,
 			nil, ErrExpired, false},
-		{"skew", &fakeKDC{kt: kt, etype: etypes[0].id}, testSPN, func() time.Time { return time.Now().Add(6 * time.Minute) }, ErrSkew, false},
-		{"replayed authenticator", &fakeKDC{kt: kt, etype: etypes[0].id}, testSPN, nil, ErrReplay, true},
+		{"skew", &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, testSPN, func() time.Time { return time.Now().Add(6 * time.Minute) }, ErrSkew, false},
+		{"replayed authenticator", &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, testSPN, nil, ErrReplay, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -192,7 +192,7 @@ func TestAcceptorRefusals(t *testing.T) {
 func TestThirdLegChecks(t *testing.T) {
 	kt := testKeytab(t, "service-password")
 	acc := NewAcceptor(AcceptorConfig{Keytab: kt})
-	cli := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etypes[0].id}, SPN: testSPN})
+	cli := NewClient(ClientConfig{Tickets: &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, SPN: testSPN})
 	srv, _ := NewServer(acc.Config)
 	req, _, _ := cli.Step(tctx(t), nil)
 	rep, _, err := srv.Step(tctx(t), req)
@@ -208,7 +208,7 @@ func TestThirdLegChecks(t *testing.T) {
 	}
 	// The client refuses an AP-REP that does not echo its authenticator.
 	srv2, _ := NewServer(acc.Config)
-	cli2 := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etypes[0].id}, SPN: testSPN})
+	cli2 := NewClient(ClientConfig{Tickets: &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, SPN: testSPN})
 	req2, _, _ := cli2.Step(tctx(t), nil)
 	if _, _, err := srv2.Step(tctx(t), req2); err != nil {
 		t.Fatal(err)

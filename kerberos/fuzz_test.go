@@ -14,7 +14,7 @@ func FuzzAcceptAPReq(f *testing.F) {
 	kt := testKeytab(f, "service-password")
 	acc := NewAcceptor(AcceptorConfig{Keytab: kt})
 	for _, framed := range []bool{false, true} {
-		cli := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etypeID.AES256_CTS_HMAC_SHA1_96}, SPN: testSPN, Framed: framed})
+		cli := NewClient(ClientConfig{Tickets: &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypeID.AES256_CTS_HMAC_SHA1_96}, SPN: testSPN, Framed: framed})
 		req, _, err := cli.Step(tctx(f), nil)
 		if err != nil {
 			f.Fatal(err)
@@ -38,7 +38,7 @@ func FuzzAcceptAPReq(f *testing.F) {
 func FuzzClientAPRep(f *testing.F) {
 	kt := testKeytab(f, "service-password")
 	acc := NewAcceptor(AcceptorConfig{Keytab: kt})
-	cli := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etypeID.AES128_CTS_HMAC_SHA1_96}, SPN: testSPN})
+	cli := NewClient(ClientConfig{Tickets: &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypeID.AES128_CTS_HMAC_SHA1_96}, SPN: testSPN})
 	req, _, _ := cli.Step(tctx(f), nil)
 	srv, _ := NewServer(acc.Config)
 	rep, _, err := srv.Step(tctx(f), req)

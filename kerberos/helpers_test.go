@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
-	"github.com/jcmturner/gokrb5/v8/iana/nametype"
 	"github.com/jcmturner/gokrb5/v8/keytab"
-	"github.com/jcmturner/gokrb5/v8/messages"
-	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/iisctl/iisctl/internal/krbtest"
 )
 
 const (
@@ -28,49 +27,10 @@ var etypes = []struct {
 
 // testKeytab has keys for testSPN and host/other.example.test in every etype.
 func testKeytab(t testing.TB, password string) *keytab.Keytab {
-	t.Helper()
-	kt := keytab.New()
-	for _, spn := range []string{testSPN, "host/other.example.test"} {
-		for _, e := range etypes {
-			if err := kt.AddEntry(spn, testRealm, password, time.Now(), 1, e.id); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return kt
+	return krbtest.Keytab(t, testRealm, password, testSPN, "host/other.example.test")
 }
 
-// fakeKDC issues service tickets directly with a keytab, in-process.
-type fakeKDC struct {
-	kt       *keytab.Keytab
-	etype    int32
-	user     string
-	now      func() time.Time
-	lifetime time.Duration
-}
-
-func (f *fakeKDC) ServiceTicket(_ context.Context, spn string) (messages.Ticket, types.EncryptionKey, error) {
-	now := time.Now()
-	if f.now != nil {
-		now = f.now()
-	}
-	life := f.lifetime
-	if life == 0 {
-		life = 10 * time.Hour
-	}
-	cname, _ := f.Principal()
-	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
-	return messages.NewTicket(cname, testRealm, sname, testRealm, types.NewKrbFlags(), f.kt, f.etype, 1,
-		now, now, now.Add(life), now.Add(life))
-}
-
-func (f *fakeKDC) Principal() (types.PrincipalName, string) {
-	u := f.user
-	if u == "" {
-		u = "alice"
-	}
-	return types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, u), testRealm
-}
+type fakeKDC = krbtest.FakeKDC
 
 func tctx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -88,7 +48,7 @@ func handshake(t testing.TB, etype int32, framed bool) (*Client, *Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := NewClient(ClientConfig{Tickets: &fakeKDC{kt: kt, etype: etype}, SPN: testSPN, Framed: framed})
+	cli := NewClient(ClientConfig{Tickets: &fakeKDC{Realm: testRealm, Keytab: kt, Etype: etype}, SPN: testSPN, Framed: framed})
 	mustHandshake(t, cli, srv)
 	return cli, srv
 }

@@ -1,6 +1,8 @@
 // Package spnego implements the Simple and Protected GSS-API Negotiation
 // Mechanism as Windows uses it for DCE/RPC auth type 9
-// (RPC_C_AUTHN_GSS_NEGOTIATE), with NTLM as the only negotiated mechanism.
+// (RPC_C_AUTHN_GSS_NEGOTIATE), negotiating NTLM or Kerberos (kerberos.go
+// describes the Kerberos exchange: optimistic AP-REQ, supportedMech echo,
+// DCE third leg, mechListMIC, NTLM fallback).
 //
 // References:
 //   - RFC 4178 §4.1 (mechanism OIDs and MechTypeList), §4.2.1 (NegTokenInit),
@@ -22,7 +24,8 @@
 // input; (*NegTokenInit).Marshal and (*NegTokenResp).Marshal emit DER.
 //
 // Contexts: NewClient and NewServer wrap a Mech (normally an NTLM context)
-// and satisfy rpc.SecurityContext. The acceptor selects NTLMSSP
+// and satisfy rpc.SecurityContext. Without a Kerberos acceptor
+// (NewServerWithKerberos) the acceptor selects NTLMSSP
 // (1.3.6.1.4.1.311.2.2.10) whatever the client lists first; an optimistic
 // Kerberos or NEGOEX token is answered with accept-incomplete and
 // supportedMech NTLM and no token, and the next token must carry the NTLM

@@ -37,6 +37,11 @@ type Server struct {
 	state       serverState
 	mechTypes   []byte // the client's DER MechTypeList
 	micRequired bool
+	// krb, when set, makes a Kerberos acceptor context (kerberos.go);
+	// kerberos records that it was selected, ntlmMech keeps the unused NTLM one.
+	krb      func() (Mech, error)
+	kerberos bool
+	ntlmMech Mech
 }
 
 // NewServer wraps an NTLM acceptor context.
@@ -87,6 +92,9 @@ func (s *Server) stepInit(ctx context.Context, in []byte) ([]byte, bool, error) 
 	if err != nil {
 		return nil, false, err
 	}
+	if out, done, handled, err := s.tryKerberos(ctx, init); handled {
+		return out, done, err
+	}
 	first, ok := ntlmIndex(init)
 	if !ok {
 		return nil, false, ErrNoNTLM
@@ -136,6 +144,13 @@ func (s *Server) stepResp(ctx context.Context, in []byte) ([]byte, bool, error) 
 		return nil, false, err
 	}
 	resp := &NegTokenResp{NegState: AcceptIncomplete, ResponseToken: tok}
+	if s.kerberos && done && r.MechListMIC == nil {
+		// Kerberos was the client's first choice: no mechListMIC is
+		// required, and none is sent back (impacket sends none).
+		s.state = srvDone
+		resp.NegState = AcceptCompleted
+		return marshalResp(resp, true, nil)
+	}
 	if done {
 		return s.finish(tok, r.MechListMIC, resp)
 	}
