@@ -2,6 +2,7 @@ package iiss
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/iisctl/iisctl/ndr"
@@ -21,6 +22,11 @@ type ClientConn interface {
 type Client struct {
 	conn   ClientConn
 	status StatusFetchOptions
+	// statusHint is the dwBufferSize the next Status starts with: the
+	// size the last successful answer said it needed, plus slack (0
+	// until then). Warm calls thus move a few hundred bytes instead of
+	// the initial guess.
+	statusHint atomic.Uint32
 }
 
 // NewClient returns a Client; status tunes the Status retry loop.
@@ -63,8 +69,14 @@ func (c *Client) Kill(ctx context.Context) error {
 }
 
 // Status implements Service (opnum 10) with the [FetchStatus] loop.
+// Later calls on the same Client start from the size the previous answer
+// reported needing (with slack), not from the initial guess.
 func (c *Client) Status(ctx context.Context) ([]ServiceStatus, error) {
-	return FetchStatus(ctx, c.statusCall, c.status)
+	o := c.status
+	if h := c.statusHint.Load(); h != 0 {
+		o.InitialSize = h
+	}
+	return FetchStatus(ctx, c.statusCall, o)
 }
 
 func (c *Client) statusCall(ctx context.Context, size uint32) (StatusResponse, error) {
@@ -74,5 +86,17 @@ func (c *Client) statusCall(ctx context.Context, size uint32) (StatusResponse, e
 			resp, err = DecodeStatusResponse(r, size)
 			return err
 		})
+	if err == nil && !resp.Result.Failed() && resp.RequiredSize > 0 && resp.RequiredSize <= size {
+		c.statusHint.Store(statusSizeHint(resp.RequiredSize, size))
+	}
 	return resp, err
+}
+
+// statusSizeHint is the next dwBufferSize after an answer that needed
+// required bytes of size: a quarter more plus 64, in 64-byte steps, so a
+// service changing state or a slightly longer list still fits; never
+// more than size, which worked.
+func statusSizeHint(required, size uint32) uint32 {
+	h := (uint64(required) + uint64(required)/4 + 64 + 63) &^ 63
+	return uint32(min(h, uint64(size)))
 }

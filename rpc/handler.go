@@ -56,6 +56,8 @@ type Call struct {
 	Object    ndr.GUID // valid when HasObject (PFC_OBJECT_UUID)
 	HasObject bool
 	Syntax    ndr.Syntax // negotiated transfer syntax of the presentation context
+	// Stub is the request stub. It is valid only until ServeRPC returns:
+	// the server then reuses its buffer. Copy what must outlive the call.
 	Stub      []byte
 	Interface SyntaxID // abstract syntax bound to the presentation context
 	ContextID uint16   // p_cont_id

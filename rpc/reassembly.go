@@ -37,6 +37,7 @@ func (r *reassembler) add(p *PDU) (first *PDU, stub []byte, done bool, err error
 		}
 		r.active, r.first = true, p
 		r.stub = append(r.stub[:0], frag...)
+		detach(p) // p outlives its fragment buffer: keep only what match and dispatch read
 		return nil, nil, false, nil
 	}
 	if !r.active {
@@ -78,6 +79,19 @@ func (r *reassembler) match(p *PDU) error {
 		return fmt.Errorf("%w: fragment of call %d does not match its first fragment", ErrProtocol, p.CallID)
 	}
 	return nil
+}
+
+// detach drops p's references into its fragment's bytes (stub and
+// verifier), which may be a pooled buffer reused once p's fragment has
+// been handled.
+func detach(p *PDU) {
+	switch b := p.Body.(type) {
+	case *Request:
+		b.Stub = nil
+	case *Response:
+		b.Stub = nil
+	}
+	p.Auth = nil
 }
 
 func sameObject(a, b *Request) bool {

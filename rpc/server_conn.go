@@ -59,7 +59,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		ip = h
 	}
 	return &serverConn{
-		srv: s, nc: nc, t: transport{nc: nc}, ip: ip,
+		srv: s, nc: nc, t: transport{nc: nc, poolRequests: true}, ip: ip,
 		log:   s.log.With("remote", nc.RemoteAddr().String()),
 		pres:  map[uint16]*presContext{},
 		auths: map[uint32]*authContext{},
@@ -86,6 +86,7 @@ func (c *serverConn) serve() {
 			return
 		}
 		keep := c.handle(p, raw, l)
+		c.t.releaseFragment() // the call has been answered: nothing refers to raw now
 		c.linger = !keep
 		if !c.setActive(c.reasm.active) || !keep {
 			return

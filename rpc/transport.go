@@ -7,26 +7,57 @@ import (
 	"io"
 	"net"
 	"sync"
+	"testing"
 )
 
 // transport frames fragments on a net.Conn and applies per-fragment
 // protection. Reads and writes are each used by one goroutine at a time.
+//
+// Buffer ownership: with poolRequests set (the server), a request
+// fragment that fits fragBufSize is read into a pooled buffer. The raw
+// slice readFragment returns, and everything that aliases it (the PDU's
+// stub and verifier, a single-fragment call's Call.Stub), belongs to the
+// caller until it calls releaseFragment, which hands the buffer back to
+// the pool (poisoned first in test binaries, so a reader that kept it
+// sees garbage). Other fragments are freshly allocated and never reused:
+// handshake tokens may be kept by security contexts (NTLM's MIC covers
+// all three legs). Writes marshal into a pooled buffer that is returned
+// as soon as the one Write of the PDU is done.
 type transport struct {
-	nc   net.Conn
-	r    *bufio.Reader // created on first read; one read syscall usually brings a whole fragment
-	wmu  sync.Mutex
-	wbuf []byte
+	nc           net.Conn
+	r            *bufio.Reader // created on first read; one read syscall usually brings a whole fragment
+	wmu          sync.Mutex
+	poolRequests bool
+	pooled       *[]byte // the pooled buffer of the fragment last read, if any
 }
 
 // readBufSize holds a default-size fragment (5840) and its successor's header.
 const readBufSize = 8 << 10
 
+// fragBufSize is the size of pooled fragment buffers: the default
+// negotiated fragment (5840) fits; larger fragments are allocated.
+const fragBufSize = 6 << 10
+
+var fragPool = sync.Pool{New: func() any { b := make([]byte, fragBufSize); return &b }}
+
+// writeBufMax is the largest write buffer kept in the pool.
+const writeBufMax = 64 << 10
+
+var writePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// poisonReleased fills released buffers in test binaries, so that a
+// reference kept past releaseFragment reads 0xDB bytes instead of data
+// that happens to be still intact.
+var poisonReleased = testing.Testing()
+
 // readFragment reads one whole fragment and decodes it. The returned raw
-// slice is freshly allocated (at most 65535 bytes) and aliased by the PDU.
+// slice (at most 65535 bytes) is aliased by the PDU; see [transport] for
+// who owns it.
 func (t *transport) readFragment() (*PDU, []byte, layout, error) {
 	if t.r == nil {
 		t.r = bufio.NewReaderSize(t.nc, readBufSize)
 	}
+	t.releaseFragment()
 	var hdr [HeaderSize]byte
 	if _, err := io.ReadFull(t.r, hdr[:]); err != nil {
 		return nil, nil, layout{}, err
@@ -35,7 +66,13 @@ func (t *transport) readFragment() (*PDU, []byte, layout, error) {
 	if err != nil {
 		return nil, nil, layout{}, err
 	}
-	raw := make([]byte, h.FragLength)
+	var raw []byte
+	if t.poolRequests && h.Type == PTypeRequest && int(h.FragLength) <= fragBufSize {
+		t.pooled = fragPool.Get().(*[]byte)
+		raw = (*t.pooled)[:h.FragLength]
+	} else {
+		raw = make([]byte, h.FragLength)
+	}
 	copy(raw, hdr[:])
 	if _, err := io.ReadFull(t.r, raw[HeaderSize:]); err != nil {
 		return nil, nil, layout{}, err
@@ -44,17 +81,36 @@ func (t *transport) readFragment() (*PDU, []byte, layout, error) {
 	return p, raw, l, err
 }
 
+// releaseFragment returns the pooled buffer of the last fragment read.
+// Nothing may use that fragment's raw bytes, PDU stub or verifier after.
+func (t *transport) releaseFragment() {
+	if t.pooled == nil {
+		return
+	}
+	if poisonReleased {
+		b := (*t.pooled)[:fragBufSize]
+		for i := range b {
+			b[i] = 0xDB
+		}
+	}
+	fragPool.Put(t.pooled)
+	t.pooled = nil
+}
+
 // writePDU marshals p, protecting it with ac when ac calls for a verifier
 // on this PDU type, and writes it in one Write.
 func (t *transport) writePDU(p *PDU, ac *authContext) error {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	b, err := protect(t.wbuf[:0], p, ac)
-	if err != nil {
-		return err
+	bp := writePool.Get().(*[]byte)
+	b, err := protect((*bp)[:0], p, ac)
+	if err == nil {
+		_, err = t.nc.Write(b)
 	}
-	t.wbuf = b[:0]
-	_, err = t.nc.Write(b)
+	if cap(b) <= writeBufMax {
+		*bp = b[:0]
+		writePool.Put(bp)
+	}
 	return err
 }
 

@@ -68,7 +68,8 @@ func (v *VerificationTrailer) AppendTo(stub []byte) []byte {
 }
 
 // ParseVerificationTrailer decodes a trailer that starts with VTSignature
-// and ends exactly at the end of b, its last command flagged END.
+// and ends exactly at the end of b, its last command flagged END. The
+// command values are copies, not slices of b.
 func ParseVerificationTrailer(b []byte) (*VerificationTrailer, error) {
 	if !bytes.HasPrefix(b, VTSignature) {
 		return nil, fmt.Errorf("%w: no verification trailer signature", ErrMalformedPDU)
@@ -81,7 +82,8 @@ func ParseVerificationTrailer(b []byte) (*VerificationTrailer, error) {
 		if c.bad {
 			return nil, fmt.Errorf("%w: truncated verification trailer command", ErrMalformedPDU)
 		}
-		v.Commands = append(v.Commands, VTCommand{Command: cmd, Value: val})
+		// A copy: the trailer outlives the server's fragment buffer (Call keeps it).
+		v.Commands = append(v.Commands, VTCommand{Command: cmd, Value: bytes.Clone(val)})
 		if cmd&VTFlagEnd != 0 {
 			if c.remaining() != 0 {
 				return nil, fmt.Errorf("%w: bytes after verification trailer end", ErrMalformedPDU)

@@ -90,8 +90,11 @@ func run(workers, n int, d time.Duration, pid int, f op) load {
 			fail(fmt.Errorf("warm-up: %w", err))
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	// Calls get a generous timeout of their own; the workload stops
+	// starting calls at stopAt, so no call is interrupted.
+	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
 	defer cancel()
+	stopAt := time.Now().Add(d)
 	var next, errs atomic.Int64
 	lat := make([][]time.Duration, workers)
 	var wg sync.WaitGroup
@@ -101,13 +104,13 @@ func run(workers, n int, d time.Duration, pid int, f op) load {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(n) && ctx.Err() == nil {
+			for next.Add(1) <= int64(n) && time.Now().Before(stopAt) {
 				t := time.Now()
 				if err := f(ctx, w); err != nil {
-					if ctx.Err() == nil && errs.Add(1) == 1 {
+					if errs.Add(1) == 1 {
 						fmt.Fprintln(os.Stderr, "iisbench:", err)
 					}
-					continue
+					return
 				}
 				lat[w] = append(lat[w], time.Since(t))
 			}
@@ -279,6 +282,8 @@ func all(args []string) {
 	hold := fs.Int("hold", 1000, "authenticated connections to hold for the memory figure (0 skips)")
 	fleet := fs.Int("fleet", 0, "endpoints for the fleet figure (127.x addresses; 0 skips)")
 	fleetPar := fs.Int("fleet-parallel", 64, "iisctl --parallel for the fleet")
+	connsFlag := fs.String("conns", "1,16", "connection counts for the warm figures")
+	statusOnly := fs.Bool("status-only", false, "warm Status load only, no echo (for profiling)")
 	only := fs.String("only", "", "comma-separated subset: warm,cold,hold,fleet")
 	fs.Parse(args)
 	want := func(s string) bool { return *only == "" || strings.Contains(","+*only+",", ","+s+",") }
@@ -289,6 +294,17 @@ func all(args []string) {
 	}
 	cfg := iiss.DialConfig{Host: host, Port: port, User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}
 
+	if *statusOnly {
+		for _, c := range []int{1, 16} {
+			if strings.Contains(","+*connsFlag+",", ","+strconv.Itoa(c)+",") {
+				wop, wclose := warmOp(cfg, c)
+				w := run(c, *n, *dur, *iissdPID, wop)
+				wclose()
+				fmt.Printf("Status %2d conn: %.0f/s p50 %v p99 %v cpu/call %v errs %d\n", c, w.opsPerSec, w.p50, w.p99, w.cpuPerCall, w.errs)
+			}
+		}
+		return
+	}
 	if want("warm") {
 		req, resp := measureSizes(cfg, *iissdPID, 200)
 		fmt.Printf("warm Status at privacy moves %d B request, %d B response (iissd's syscall byte counters); the echo uses the same sizes\n", req, resp)
@@ -302,7 +318,15 @@ func all(args []string) {
 		if _, err := fmt.Fscanln(stdout, &ready, &addr); err != nil || ready != "ready" {
 			fail(fmt.Errorf("echo server: %q %v", ready, err))
 		}
-		warmFigures(cfg, addr, echo.Process.Pid, *iissdPID, req, resp, *rounds, *n, *dur)
+		var conns []int
+		for _, f := range strings.Split(*connsFlag, ",") {
+			c, err := strconv.Atoi(f)
+			if err != nil || c < 1 {
+				fail(fmt.Errorf("bad -conns %q", *connsFlag))
+			}
+			conns = append(conns, c)
+		}
+		warmFigures(cfg, addr, echo.Process.Pid, *iissdPID, req, resp, conns, *rounds, *n, *dur)
 		echo.Process.Kill()
 		echo.Wait()
 	}
@@ -317,8 +341,8 @@ func all(args []string) {
 	}
 }
 
-func warmFigures(cfg iiss.DialConfig, echoAddr string, echoPID, iissdPID, req, resp, rounds, n int, d time.Duration) {
-	for _, c := range []int{1, 16} {
+func warmFigures(cfg iiss.DialConfig, echoAddr string, echoPID, iissdPID, req, resp int, conns []int, rounds, n int, d time.Duration) {
+	for _, c := range conns {
 		var thr, p50r, cpur []float64
 		var wl, el []load
 		for r := range rounds {

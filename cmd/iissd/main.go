@@ -35,6 +35,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // serveFlags are the root command's flags: serving.
 type serveFlags struct {
 	config, listen, objectListen, state string
+	pprof                               string
 	demo                                bool
 }
 
@@ -65,6 +66,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.BoolVar(&f.demo, "demo", false, "run the built-in demo: three services, an administrator 'admin', loopback only")
 	fl.StringVar(&f.listen, "listen", "", "activation `ADDR:PORT` (overrides listen.activation; demo default 127.0.0.1:135)")
 	fl.StringVar(&f.objectListen, "object-listen", "", "object exporter `ADDR:PORT` (overrides listen.object)")
+	fl.StringVar(&f.pprof, "pprof", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR:PORT`")
 	root.AddCommand(newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
 		newDemoSiteCmd(stderr), newDemoServiceCmd())
 	cmdline.Setup(root, cmdline.Version())
@@ -91,6 +93,13 @@ by itself); SIGTERM or SIGINT shuts down, a second one forces it.`
 func runServe(ctx context.Context, f serveFlags, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if f.pprof != "" {
+		stopPprof, err := startPprof(f.pprof, stderr)
+		if err != nil {
+			return &cmdline.UsageError{Msg: err.Error()}
+		}
+		defer stopPprof()
 	}
 	ctx, cancel := shutdownContext(ctx, stderr)
 	defer cancel()
