@@ -16,9 +16,9 @@ import (
 type listService struct{ list []iiss.ServiceStatus }
 
 func (s *listService) Stop(context.Context, time.Duration, bool) error   { return nil }
-func (s *listService) Start(context.Context, time.Duration) error         { return nil }
+func (s *listService) Start(context.Context, time.Duration) error        { return nil }
 func (s *listService) Reboot(context.Context, time.Duration, bool) error { return nil }
-func (s *listService) Kill(context.Context) error                         { return nil }
+func (s *listService) Kill(context.Context) error                        { return nil }
 func (s *listService) Status(context.Context) ([]iiss.ServiceStatus, error) {
 	return s.list, nil
 }
