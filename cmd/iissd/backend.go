@@ -17,7 +17,7 @@ import (
 )
 
 // newBackend builds the svc.Manager the configuration names.
-func newBackend(ctx context.Context, cfg *Config) (svc.Manager, error) {
+func newBackend(ctx context.Context, cfg *Config, log *slog.Logger) (svc.Manager, error) {
 	if cfg.Backend.Type == "systemd" {
 		s := cfg.Backend.Systemd
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -38,7 +38,7 @@ func newBackend(ctx context.Context, cfg *Config) (svc.Manager, error) {
 		}
 		services = append(services, s)
 	}
-	return supervisor.New(supervisor.Config{Services: services, LogDir: cfg.Backend.LogDir, KillExtra: cfg.Control.KillExtra})
+	return supervisor.New(supervisor.Config{Services: services, LogDir: cfg.Backend.LogDir, KillExtra: cfg.Control.KillExtra, Logger: log})
 }
 
 func supervisedService(sc ServiceConfig) (supervisor.Service, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -58,7 +59,8 @@ type StateConfig struct {
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // text or json
-	// Audit receives one JSON line per state-changing call; "-" is stderr.
+	// Audit receives one JSON line per state-changing call, apart from
+	// the operational log: default state.dir/audit.log; "-" is stderr.
 	Audit string `toml:"audit"`
 }
 
@@ -119,6 +121,9 @@ type ServiceConfig struct {
 // duration reads "30s"-style strings.
 type duration struct{ time.Duration }
 
+// MarshalText writes d back as "30s" (the demo saves its configuration).
+func (d duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
 func (d *duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	d.Duration = v
@@ -143,7 +148,7 @@ func (c *Config) defaults() {
 	set(&c.State.Dir, localconf.DefaultStateDir)
 	set(&c.Log.Level, "info")
 	set(&c.Log.Format, "text")
-	set(&c.Log.Audit, "-")
+	set(&c.Log.Audit, filepath.Join(c.State.Dir, "audit.log"))
 	set(&c.Backend.Type, "supervisor")
 	set(&c.Backend.LogDir, filepath.Join(c.State.Dir, "logs"))
 	if c.Control.StatusMaxBuffer == 0 {
@@ -186,6 +191,12 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 func (c *Config) validate() error {
+	if _, ok := logLevels[c.Log.Level]; !ok {
+		return fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	if !slices.Contains(logFormats, c.Log.Format) {
+		return fmt.Errorf("log.format %q: want text or json", c.Log.Format)
+	}
 	switch c.Security.MinAuthLevel {
 	case "connect", "integrity", "privacy":
 	default:

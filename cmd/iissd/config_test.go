@@ -36,6 +36,8 @@ func TestConfigErrors(t *testing.T) {
 		"systemd no units": "[backend]\ntype = \"systemd\"\n",
 		"bad backend":      "[backend]\ntype = \"upstart\"\n",
 		"bad duration":     "[control]\nping_period = \"soon\"\n",
+		"log level":        "[log]\nlevel = \"verbose\"\n[[service]]\nname=\"a\"\ncommand=[\"x\"]\n",
+		"log format":       "[log]\nformat = \"xml\"\n[[service]]\nname=\"a\"\ncommand=[\"x\"]\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -48,5 +50,29 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := parseSignal("SIGWINCH"); err == nil {
 		t.Fatal("unknown signal accepted")
+	}
+}
+
+// The demo saves its configuration for the local commands; it must load
+// back as the same configuration.
+func TestWriteConfigRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	cfg := demoConfig("/bin/iissd", serveFlags{state: dir, listen: "127.0.0.1:1135", site: "127.0.0.1:8081"})
+	cfg.Services[0].StopTimeout.Duration = 7 * time.Second
+	path := filepath.Join(dir, "iissd.toml")
+	if err := writeConfig(path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State.Dir != dir || got.Security.UsersFile != filepath.Join(dir, "users") || got.Log.Audit != filepath.Join(dir, "audit.log") ||
+		got.Services[0].StopTimeout.Duration != 7*time.Second || got.Services[1].StartCheck != "127.0.0.1:8081" ||
+		got.Listen.Activation != "127.0.0.1:1135" {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v", fi.Mode(), err)
 	}
 }

@@ -56,8 +56,19 @@ type demoServer struct {
 // Target is the activator as iisctl takes it: host, or host:port.
 func (d *demoServer) Target() string { return hostPort(d.Act) }
 
-// Logs is everything iissd logged so far (audit lines included).
-func (d *demoServer) Logs() string { return d.logs.String() }
+// Logs is everything iissd logged so far: the operational log, then the
+// audit trail, which the demo keeps apart in its state directory.
+func (d *demoServer) Logs() string {
+	logs := d.logs.String()
+	if a := d.Config.Log.Audit; a != "-" && a != "" {
+		b, _ := os.ReadFile(a)
+		logs += string(b)
+	}
+	return logs
+}
+
+// OpLog is the operational log alone.
+func (d *demoServer) OpLog() string { return d.logs.String() }
 
 // demoOptions adjusts the harness configuration.
 type demoOptions struct {

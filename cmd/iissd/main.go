@@ -37,6 +37,7 @@ type serveFlags struct {
 	config, listen, objectListen, state string
 	pprof                               string
 	demo                                bool
+	site                                string // the demo site's address; "" is demoSite
 }
 
 // newRootCmd builds iissd's command tree. The root command serves;

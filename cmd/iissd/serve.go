@@ -32,7 +32,7 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if err != nil {
 		return err
 	}
-	mgr, err := newBackend(ctx, cfg)
+	mgr, err := newBackend(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -62,6 +62,7 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 		return err
 	}
 	go reloadOnHUP(ctx, creds, log)
+	go watchUsersFile(ctx, creds, log)
 	startAutoServices(ctx, mgr, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(actL, objL) }()
@@ -80,18 +81,6 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-func newLogger(c LogConfig, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(c.Level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // iisClass registers IIisServiceControl ([MS-IISS] 1.9): a dual interface,
@@ -178,11 +167,7 @@ func reloadOnHUP(ctx context.Context, creds *reloadableCreds, log *slog.Logger) 
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if err := creds.reload(); err != nil {
-				log.Error("reload of the users file failed; keeping the previous one", "err", err)
-				continue
-			}
-			log.Info("users file reloaded", "path", creds.path)
+			reloadUsers(creds, log, "SIGHUP")
 		}
 	}
 }

@@ -544,7 +544,7 @@ func (e *sdEnv) testDirect(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, err := newBackend(ctx, cfg)
+	m, err := newBackend(ctx, cfg, nil)
 	if err != nil {
 		t.Fatalf("backend on the private socket: %v", err)
 	}

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -100,6 +101,11 @@ type Config struct {
 	Services  []Service // in the order Services reports them
 	LogDir    string    // default Service.LogDir
 	KillExtra []string  // process names Kill also SIGKILLs (comm or argv[0] basename)
+
+	// Logger receives one line per lifecycle event of a service: started,
+	// exited (with the exit codes and the log file), restart scheduled,
+	// start check failed, killed after StopTimeout. Nil logs nothing.
+	Logger *slog.Logger
 
 	Clock     Clock                  // nil: real time
 	ListProcs func() ([]Proc, error) // nil: ScanProc; used by Kill for KillExtra

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ const shutdownKillWait = 5 * time.Second
 // waiters can also watch their context.
 type Manager struct {
 	clock     Clock
+	log       *slog.Logger
 	listProcs func() ([]Proc, error)
 	killExtra []string
 	signal    func(pid int, sig syscall.Signal) error // syscall.Kill; a test hook
@@ -50,6 +52,10 @@ func New(cfg Config) (*Manager, error) {
 		changed: make(chan struct{}), byName: map[string]*service{}, dependents: map[string][]string{}}
 	if m.clock == nil {
 		m.clock = realClock{}
+	}
+	m.log = cfg.Logger
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	if m.listProcs == nil {
 		m.listProcs = ScanProc

@@ -35,6 +35,7 @@ func (m *Manager) launch(s *service, restarted bool) (*run, error) {
 	p.start()
 	if p.err != nil {
 		s.win32, s.specific = p.code, 0
+		m.log.Error("service failed to start", "service", s.cfg.Name, "win32_exit_code", p.code, "err", p.err)
 		m.broadcast()
 		return nil, fmt.Errorf("supervisor: start %s: %w", s.cfg.Name, p.err)
 	}
@@ -50,6 +51,7 @@ func (m *Manager) begin(s *service, p prepared, restarted bool) *run {
 	if restarted {
 		s.restarts++
 	}
+	m.log.Info("service process started", append([]any{"service", s.cfg.Name, "pid", r.pid, "restarted", restarted}, s.logAttr()...)...)
 	go m.wait(s, r)
 	switch {
 	case s.cfg.StartCheck != "":
@@ -87,8 +89,12 @@ func (m *Manager) exited(s *service, r *run) {
 	s.win32, s.specific = exitCodes(r)
 	s.run = nil
 	s.enter(svc.Stopped, now, 0)
+	m.logExit(s, r, now, wasStarting)
 	if !m.closed && s.wantsRestart(r, wasStarting) {
-		s.restartTimer = m.clock.AfterFunc(s.backoff(r, now), func() { _, _ = m.launch(s, true) })
+		delay := s.backoff(r, now)
+		m.log.Warn("service will be restarted", "service", s.cfg.Name, "restart", s.cfg.Restart.String(),
+			"in", delay, "failures_in_a_row", s.failures)
+		s.restartTimer = m.clock.AfterFunc(delay, func() { _, _ = m.launch(s, true) })
 	}
 	m.broadcast()
 }
@@ -113,6 +119,8 @@ func (m *Manager) startHung(s *service, r *run) {
 		return
 	}
 	r.hung, r.signaled = true, true
+	m.log.Warn("service did not pass its start check in time; killing it", "service", s.cfg.Name,
+		"start_check", s.cfg.StartCheck, "start_timeout", s.cfg.StartTimeout)
 	_ = m.signal(-r.pid, syscall.SIGKILL)
 }
 
@@ -121,6 +129,8 @@ func (m *Manager) escalate(s *service, r *run) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s.run == r {
+		m.log.Warn("service did not stop within its stop timeout; killing it", "service", s.cfg.Name,
+			"pid", r.pid, "stop_timeout", s.cfg.StopTimeout)
 		_ = m.signal(-r.pid, syscall.SIGKILL)
 	}
 }
@@ -140,5 +150,23 @@ func (m *Manager) probe(s *service, r *run) {
 		if !m.sleep(r.ctx, probeEvery) {
 			return
 		}
+	}
+}
+
+// logExit logs the end of r: Info when it was asked for (Stop, Kill) or
+// clean, Warn when the service died on its own, with its log file.
+func (m *Manager) logExit(s *service, r *run, now time.Time, wasStarting bool) {
+	attrs := []any{"service", s.cfg.Name, "pid", r.pid, "win32_exit_code", s.win32,
+		"service_exit_code", s.specific, "ran", now.Sub(r.started).Round(time.Millisecond)}
+	attrs = append(attrs, s.logAttr()...)
+	switch {
+	case s.stopping:
+		m.log.Info("service stopped", attrs...)
+	case wasStarting:
+		m.log.Warn("service exited while starting", attrs...)
+	case s.win32 != svc.ExitOK:
+		m.log.Warn("service exited on its own", attrs...)
+	default:
+		m.log.Info("service exited on its own", attrs...)
 	}
 }

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/iisctl/iisctl/svc"
@@ -112,4 +113,13 @@ func (s *service) backoff(r *run, now time.Time) time.Duration {
 	}
 	s.failures++
 	return min(d, s.cfg.MaxRestartDelay)
+}
+
+// logAttr names the service's log file, for log lines; none when its
+// output is discarded.
+func (s *service) logAttr() []any {
+	if s.cfg.LogDir == "" {
+		return nil
+	}
+	return []any{"log", filepath.Join(s.cfg.LogDir, s.cfg.Name+".log")}
 }

@@ -1,0 +1,227 @@
+package main
+
+// End-to-end tests of issue 14 (operator experience), by numbered point.
+
+import (
+	"context"
+	"encoding/hex"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/iisctl/iisctl/ntlm"
+)
+
+func hashHex(pw string) string { h := ntlm.NTHash(pw); return hex.EncodeToString(h[:]) }
+
+// waitLog waits (bounded) until iissd's operational log matches re.
+func waitLog(t testing.TB, d *demoServer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindString(d.OpLog()); m != "" {
+			return m
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("iissd's log does not match %q:\n%s", re, d.OpLog())
+	return ""
+}
+
+// Point 2: the local commands act on the state directory and users file
+// of the configuration the server reads, found the server's way, and say
+// which ones they changed; iisreset /DISABLE without a computer name too.
+func TestE2ELocalCommandsFollowServerConfig(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	cfgPath := filepath.Join(t.TempDir(), "iissd.toml")
+	if err := writeConfig(cfgPath, d.Config); err != nil {
+		t.Fatal(err)
+	}
+
+	// iisreset /DISABLE, local, with the server's configuration in
+	// $IISSD_CONFIG: the running server is disabled.
+	link := filepath.Join(t.TempDir(), "iisreset")
+	if err := os.Symlink(iisctlBin(t), link); err != nil {
+		t.Fatal(err)
+	}
+	r := runBin(t, link, []string{"IISSD_CONFIG=" + cfgPath}, "/DISABLE")
+	wantCode(t, r, 0)
+	wantContains(t, "stderr", r.stderr, "state directory: "+d.State+" (state.dir of "+cfgPath+")")
+	wantCode(t, admin(t, "status", d.Target()), 6)
+
+	// iissd enable --config: the same directory, named.
+	out, errOut, code := runCmd(t, "", "enable", "--config", cfgPath)
+	if code != 0 {
+		t.Fatalf("enable: %d %s", code, errOut)
+	}
+	wantContains(t, "iissd enable", out, "now enabled", "state directory: "+d.State+" (state.dir of "+cfgPath+")",
+		"switch file: "+filepath.Join(d.State, "disabled"))
+	wantCode(t, admin(t, "status", d.Target()), 0)
+
+	// iissd user add --config names the users file the server reads.
+	out, errOut, code = runCmd(t, "", "user", "add", "--config", cfgPath, "eve", "--hash", hashHex("Eve-Passw0rd"))
+	if code != 0 {
+		t.Fatalf("user add: %d %s", code, errOut)
+	}
+	wantContains(t, "iissd user add", out, "added eve to the users file "+d.Config.Security.UsersFile+" (security.users_file of "+cfgPath+")",
+		"a running iissd reloads it by itself")
+}
+
+// Point 3: iissd notices a change of its users file by itself, logs the
+// reload, and a broken file keeps the previous accounts.
+func TestE2EUsersFileReloadsByItself(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	env := []string{"IISCTL_PASSWORD=N3wbie-Passw0rd"}
+	wantCode(t, cli(t, env, "status", d.Target(), "-u", "newbie"), 3)
+
+	_, errOut, code := runCmd(t, "", "user", "add", "newbie", "--users", d.Config.Security.UsersFile,
+		"--hash", hashHex("N3wbie-Passw0rd"))
+	if code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	waitLog(t, d, regexp.MustCompile(`msg="users file reloaded" path=`+regexp.QuoteMeta(d.Config.Security.UsersFile)+` why="changed on disk" accounts=3`))
+	wantCode(t, cli(t, env, "status", d.Target(), "-u", "newbie"), 0)
+
+	// A broken file is refused; the accounts stay.
+	if err := os.WriteFile(d.Config.Security.UsersFile, []byte("garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, d, regexp.MustCompile(`msg="reload of the users file failed; keeping the previous one"`))
+	wantCode(t, cli(t, env, "status", d.Target(), "-u", "newbie"), 0)
+}
+
+// Point 7: service lifecycle lines name the service, its exit codes and
+// its log file; the audit trail is not in the operational log.
+func TestE2ELifecycleLogAndAudit(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{Edit: func(c *Config) {
+		c.Services = append(c.Services, ServiceConfig{Name: "CRASHY", Start: "auto", Restart: "on-failure",
+			Command: []string{"/bin/sh", "-c", "echo crashing; sleep 0.5; exit 3"}})
+	}})
+	logFile := filepath.Join(d.Config.Backend.LogDir, "CRASHY.log")
+	waitLog(t, d, regexp.MustCompile(`level=WARN msg="service exited on its own" service=CRASHY pid=\d+ win32_exit_code=1066 service_exit_code=3 ran=\S+ log=`+regexp.QuoteMeta(logFile)))
+	waitLog(t, d, regexp.MustCompile(`level=WARN msg="service will be restarted" service=CRASHY restart=on-failure in=1s`))
+	waitLog(t, d, regexp.MustCompile(`msg="service process started" service=CRASHY pid=\d+ restarted=true`))
+	if b, err := os.ReadFile(logFile); err != nil || !strings.Contains(string(b), "crashing") {
+		t.Fatalf("the service's log file %s: %q %v", logFile, b, err)
+	}
+
+	wantCode(t, admin(t, "stop", d.Target()), 0)
+	waitLog(t, d, regexp.MustCompile(`msg="service stopped" service=W3SVC`))
+	if strings.Contains(d.OpLog(), "iiss audit") {
+		t.Fatalf("audit records in the operational log:\n%s", d.OpLog())
+	}
+	b, err := os.ReadFile(d.Config.Log.Audit)
+	if err != nil || !strings.Contains(string(b), `"msg":"iiss audit"`) || !strings.Contains(string(b), `"method":"Stop"`) {
+		t.Fatalf("audit file %s: %v\n%s", d.Config.Log.Audit, err, b)
+	}
+}
+
+// Point 7: under systemd (JOURNAL_STREAM names stderr) text lines carry
+// no timestamp; elsewhere they do.
+func TestJournalLogging(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	stream := strconv.FormatUint(uint64(st.Dev), 10) + ":" + strconv.FormatUint(st.Ino, 10)
+	if !toJournal(f, stream) || toJournal(f, "1:2") || toJournal(f, "") || toJournal(os.Stdout, stream) {
+		t.Fatal("toJournal does not compare device and inode")
+	}
+	newLogger(LogConfig{Level: "info", Format: "text"}, f).Info("hello")
+	t.Setenv("JOURNAL_STREAM", stream)
+	newLogger(LogConfig{Level: "info", Format: "text"}, f).Info("journal")
+	b, _ := os.ReadFile(f.Name())
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "time=") || lines[1] != `level=INFO msg=journal` {
+		t.Fatalf("log lines:\n%s", b)
+	}
+}
+
+// Point 10: each demo has its own state directory, a free site port when
+// 8080 is taken, prints the password only when it generated it, and
+// listens on loopback only.
+func TestE2EDemoIsolation(t *testing.T) {
+	// Not parallel: IISSD_DEMO_PASSWORD is read from the environment.
+	if l, err := net.Listen("tcp", demoSite); err == nil {
+		defer l.Close() // 8080 is taken, by us
+	}
+	type demo struct {
+		out    *syncBuffer
+		cancel context.CancelFunc
+		done   chan error
+	}
+	start := func() *demo {
+		ctx, cancel := context.WithCancel(context.Background())
+		d := &demo{out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+		go func() { d.done <- serveDemo(ctx, serveFlags{listen: "127.0.0.1:0"}, d.out, &syncBuffer{}) }()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(d.out.String(), "Try, in another terminal") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no demo banner:\n%s", d.out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return d
+	}
+	stop := func(d *demo) {
+		d.cancel()
+		select {
+		case <-d.done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("demo did not stop")
+		}
+	}
+	field := func(d *demo, re string) string {
+		m := regexp.MustCompile(re).FindStringSubmatch(d.out.String())
+		if m == nil {
+			t.Fatalf("banner lacks %q:\n%s", re, d.out.String())
+		}
+		return m[1]
+	}
+	t.Setenv("IISSD_DEMO_PASSWORD", "")
+	a := start()
+	t.Setenv("IISSD_DEMO_PASSWORD", "Ch0sen-Passw0rd")
+	b := start()
+	stateA, stateB := field(a, `state directory: (\S+)`), field(b, `state directory: (\S+)`)
+	siteA, siteB := field(a, `web site on http://(\S+)/`), field(b, `web site on http://(\S+)/`)
+	if stateA == stateB || siteA == siteB || siteA == demoSite || siteB == demoSite {
+		t.Fatalf("demos share state (%s, %s) or site (%s, %s)", stateA, stateB, siteA, siteB)
+	}
+	pw := field(a, `password (\S+) \(generated`)
+	wantContains(t, "generated banner", a.out.String(), "export IISCTL_PASSWORD='"+pw+"'")
+	if strings.Contains(b.out.String(), "Ch0sen-Passw0rd") {
+		t.Fatalf("the chosen password is printed:\n%s", b.out.String())
+	}
+	wantContains(t, "chosen banner", b.out.String(), "password from IISSD_DEMO_PASSWORD", `export IISCTL_PASSWORD="$IISSD_DEMO_PASSWORD"`)
+	// The saved configuration lets the local commands find the demo.
+	cfgA := field(a, `export IISSD_CONFIG=(\S+)`)
+	if c, err := LoadConfig(cfgA); err != nil || c.State.Dir != stateA {
+		t.Fatalf("demo configuration %s: %v", cfgA, err)
+	}
+	stop(a)
+	stop(b)
+	for _, dir := range []string{stateA, stateB} {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("temporary state directory %s left behind: %v", dir, err)
+		}
+	}
+
+	_, errOut, code := runCmd(t, "", "--demo", "--listen", "0.0.0.0:1135")
+	if code != 1 || !strings.Contains(errOut, "iissd: --demo listens on loopback only") || strings.Count(errOut, "iissd:") != 1 {
+		t.Fatalf("--demo --listen 0.0.0.0: exit %d\n%s", code, errOut)
+	}
+}
