@@ -15,6 +15,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/iana/flags"
+	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
@@ -273,6 +274,11 @@ func (s *Server) readPAC(t *messages.Ticket) (err error) {
 	if !isPAC {
 		return nil
 	}
+	if perr != nil && p.KerbValidationInfo == nil && p.ServerChecksum != nil {
+		// MIT's PAC has no logon-info buffer, which gokrb5 treats as an
+		// error before checking the server signature: check it here.
+		perr = s.verifyPACServerSig(t, p.ZeroSigData, p.ServerChecksum.SignatureType, p.ServerChecksum.Signature)
+	}
 	if perr != nil {
 		return krbErr(errorcode.KRB_AP_ERR_MODIFIED, "PAC: %v", perr)
 	}
@@ -281,6 +287,23 @@ func (s *Server) readPAC(t *messages.Ticket) (err error) {
 		dom := v.LogonDomainID.String()
 		s.ident.UserSID = fmt.Sprintf("%s-%d", dom, v.UserID)
 		s.ident.SIDs = v.GetGroupMembershipSIDs()
+	}
+	return nil
+}
+
+// verifyPACServerSig checks the PAC server signature ([MS-PAC] 2.8.1)
+// over the PAC with both signatures zeroed, keyed with the service key.
+func (s *Server) verifyPACServerSig(t *messages.Ticket, zeroed []byte, typ uint32, sig []byte) error {
+	key, _, err := s.cfg.Keytab.GetEncryptionKey(t.SName, t.Realm, t.EncPart.KVNO, t.EncPart.EType)
+	if err != nil {
+		return err
+	}
+	e, err := crypto.GetChksumEtype(int32(typ))
+	if err != nil {
+		return err
+	}
+	if !e.VerifyChecksum(key.KeyValue, zeroed, sig, keyusage.KERB_NON_KERB_CKSUM_SALT) {
+		return errors.New("PAC server signature does not verify")
 	}
 	return nil
 }

@@ -97,6 +97,11 @@ func Classify(err error) error {
 	}
 	// gokrb5's krberror flattens the KRB-ERROR into text.
 	s := err.Error()
+	if strings.Contains(s, "client password/keytab incorrect") {
+		// An AS-REP that does not decrypt: the KDC did not require
+		// pre-authentication, so the wrong key shows only here.
+		return fmt.Errorf("%w (%v)", &KRBError{Code: errorcode.KDC_ERR_PREAUTH_FAILED}, err)
+	}
 	for _, c := range []int32{errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN, errorcode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
 		errorcode.KDC_ERR_PREAUTH_FAILED, errorcode.KRB_AP_ERR_SKEW, errorcode.KRB_AP_ERR_TKT_EXPIRED,
 		errorcode.KDC_ERR_TGT_REVOKED, errorcode.KRB_AP_ERR_MODIFIED} {

@@ -56,12 +56,13 @@ func protect(b []byte, p *PDU, a *authContext) ([]byte, error) {
 		return nil, err
 	}
 	msg := b[:len(b)-n]
+	data := msg[l.stub:l.trailer]
 	if a.bodyOnly() {
-		msg = msg[l.stub:l.trailer]
+		msg = data
 	}
 	var sig []byte
 	if priv {
-		sig, err = a.sc.Seal(msg, msg[l.stub:l.trailer])
+		sig, err = a.sc.Seal(msg, data)
 	} else {
 		sig, err = a.sc.Sign(msg)
 	}
@@ -90,12 +91,13 @@ func unprotect(raw []byte, p *PDU, l layout, a *authContext) error {
 			ErrAuth, v.ContextID, v.Type, v.Level, a.id, a.typ, a.level)
 	}
 	msg := raw[:l.trailer+SecTrailerSize]
+	data := msg[l.stub:l.trailer]
 	if a.bodyOnly() {
-		msg = msg[l.stub:l.trailer]
+		msg = data
 	}
 	var err error
 	if effectiveLevel(a.level) == AuthLevelPrivacy {
-		err = a.sc.Unseal(msg, msg[l.stub:l.trailer], v.Token)
+		err = a.sc.Unseal(msg, data, v.Token)
 	} else {
 		err = a.sc.Verify(msg, v.Token)
 	}
