@@ -64,6 +64,7 @@ type impacketArgs struct {
 	User, Password, NTHash string
 	AuthLevel              string // connect, integrity, privacy (default)
 	ObjectLevel            string // overrides the authnHint impacket uses on the exporter
+	Activation             string // "classobject": RemoteGetClassObject + IClassFactory::CreateInstance
 }
 
 // impacketDemo starts a demo server for impacket. impacket's DCOMConnection
@@ -113,6 +114,9 @@ func runImpacket(t *testing.T, d *demoServer, a impacketArgs, ops ...string) []i
 	}
 	if a.ObjectLevel != "" {
 		args = append(args, "--object-level", a.ObjectLevel)
+	}
+	if a.Activation != "" {
+		args = append(args, "--activation", a.Activation)
 	}
 	args = append(args, ops...)
 	ctx, cancel := context.WithTimeout(context.Background(), impacketRunTimeout)

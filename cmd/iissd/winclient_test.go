@@ -39,7 +39,7 @@ func TestWindowsClassObjectRoad(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			cfg := &winclient.Config{Addr: d.Target(), User: testAdmin, Password: testAdminPass,
+			cfg := &winclient.Config{Addr: d.Act.String(), User: testAdmin, Password: testAdminPass,
 				RawNTLM: tc.raw, NDR64: tc.ndr64, Rec: rec}
 			co, err := winclient.GetClassObject(ctx, cfg, iiss.CLSID_IIisServiceControl)
 			if err != nil {

@@ -31,6 +31,15 @@ Operations:
 IDispatch calls go to the IIisServiceControl IPID over an IDispatch
 context that impacket adds with alter_context (a fresh NTLM exchange).
 
+With --activation classobject the object comes the way .NET and
+PowerShell get it (CoGetClassObject): impacket's
+IRemoteSCMActivator::RemoteGetClassObject for IClassFactory, a
+RemQueryInterface for IClassFactory2 (reported as "qi_classfactory2"),
+then IClassFactory::CreateInstance (opnum 3: ORPCTHIS and riid, the
+call_as form) once for IIisServiceControl and once for IDispatch
+("create" lines), and RemRelease of the class object ("release_factory").
+IDispatch calls then go to the IDispatch instance.
+
 The whole run is bounded by --timeout; dcom.disconnect() always runs so
 that impacket's ping timer thread and its class-level connection tables do
 not outlive the run.
@@ -48,7 +57,9 @@ import traceback
 from impacket import hresult_errors
 from impacket.dcerpc.v5 import transport
 from impacket.dcerpc.v5.dcom import oaut
-from impacket.dcerpc.v5.dcomrt import DCOMConnection, ORPCTHAT, ORPCTHIS
+from impacket.dcerpc.v5.dcomrt import (DCOMConnection, ORPCTHAT, ORPCTHIS, IID, INTERFACE,
+                                       IID_IClassFactory, IRemoteSCMActivator, IRemUnknown2,
+                                       PMInterfacePointer)
 from impacket.dcerpc.v5.dtypes import DWORD, NULL
 from impacket.dcerpc.v5.ndr import NDRCALL, NDRUniConformantArray
 from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT,
@@ -295,6 +306,57 @@ def do_invoke(disp, name, args):
     result('invoke', hr, err, **kw)
 
 
+class ClassFactoryCreateInstance(NDRCALL):
+    """IClassFactory::RemoteCreateInstance (objidl.idl call_as form)."""
+    opnum = 3
+    structure = (('ORPCthis', ORPCTHIS), ('riid', IID))
+
+
+class ClassFactoryCreateInstanceResponse(NDRCALL):
+    structure = (('ORPCthat', ORPCTHAT), ('ppvObject', PMInterfacePointer), ('ErrorCode', DWORD))
+
+
+IID_IDISPATCH = string_to_bin('00020400-0000-0000-C000-000000000046')
+IID_ICLASSFACTORY2 = string_to_bin('B196B28F-BAB4-101A-B69C-00AA00341D07')
+
+
+def create_instance(factory, iid, what):
+    """CreateInstance on the class object; returns an INTERFACE or None."""
+    req = ClassFactoryCreateInstance()
+    req['ORPCthis'] = factory.get_cinstance().get_ORPCthis()
+    req['ORPCthis']['flags'] = 0
+    req['riid'] = iid
+    hr, resp, err = call(factory, req, IID_IClassFactory)
+    if err is not None or hr != 0:
+        emit({'op': 'create', 'name': what, 'hresult': hr, 'error': err})
+        return None
+    ref = b''.join(resp['ppvObject']['abData'])
+    obj = INTERFACE(factory.get_cinstance(), ref, factory.get_ipidRemUnknown(), target=factory.get_target())
+    emit({'op': 'create', 'name': what, 'hresult': 0, 'ipid': obj.get_iPid().hex(), 'oid': obj.get_oid()})
+    return obj
+
+
+def activate_classobject(dcom):
+    """The CoGetClassObject road; returns (IIisServiceControl, IDispatch)."""
+    factory = IRemoteSCMActivator(dcom.get_dce_rpc()).RemoteGetClassObject(CLSID_IISSERVICECONTROL, IID_IClassFactory)
+    dcom.initTimer()
+    emit({'op': 'activate', 'hresult': 0, 'ipid': factory.get_iPid().hex(), 'oid': factory.get_oid(),
+          'bindings': [b['aNetworkAddr'].rstrip('\x00') for b in factory.get_cinstance().get_string_bindings()]})
+    try:
+        factory.RemQueryInterface(1, [IID_ICLASSFACTORY2])
+        emit({'op': 'qi_classfactory2', 'hresult': 0})
+    except Exception as e:
+        emit({'op': 'qi_classfactory2', 'hresult': error_code(e), 'error': str(e)})
+    obj = create_instance(factory, IID_IIISSERVICECONTROL, 'IIisServiceControl')
+    disp = create_instance(factory, IID_IDISPATCH, 'IDispatch')
+    try:
+        IRemUnknown2(factory).RemRelease()
+        emit({'op': 'release_factory', 'hresult': 0})
+    except Exception as e:
+        emit({'op': 'release_factory', 'hresult': error_code(e), 'error': str(e)})
+    return obj, disp
+
+
 def run(a, ops):
     dcom = None
     try:
@@ -304,8 +366,14 @@ def run(a, ops):
         emit({'op': 'connect', 'error': str(e), 'hresult': error_code(e)})
         return
     try:
+        dispobj = None
         try:
-            obj = dcom.CoCreateInstanceEx(CLSID_IISSERVICECONTROL, IID_IIISSERVICECONTROL)
+            if a.activation == 'classobject':
+                obj, dispobj = activate_classobject(dcom)
+                if obj is None or dispobj is None:
+                    return
+            else:
+                obj = dcom.CoCreateInstanceEx(CLSID_IISSERVICECONTROL, IID_IIISSERVICECONTROL)
         except Exception as e:
             emit({'op': 'activate', 'error': str(e), 'hresult': error_code(e)})
             return
@@ -313,10 +381,11 @@ def run(a, ops):
             # impacket calls the exporter at the server's authnHint; this
             # overrides it to check that the exporter enforces its minimum.
             obj.get_cinstance().set_auth_level(LEVELS[a.object_level])
-        emit({'op': 'activate', 'hresult': 0, 'ipid': obj.get_iPid().hex(),
-              'oxid': obj.get_oxid(), 'oid': obj.get_oid(),
-              'bindings': [b['aNetworkAddr'].rstrip('\x00') for b in obj.get_cinstance().get_string_bindings()]})
-        disp = oaut.IDispatch(obj)
+        if dispobj is None:
+            emit({'op': 'activate', 'hresult': 0, 'ipid': obj.get_iPid().hex(),
+                  'oxid': obj.get_oxid(), 'oid': obj.get_oid(),
+                  'bindings': [b['aNetworkAddr'].rstrip('\x00') for b in obj.get_cinstance().get_string_bindings()]})
+        disp = oaut.IDispatch(dispobj if dispobj is not None else obj)
         for op in ops:
             name, _, rest = op.partition(':')
             params = rest.split(':') if rest else []
@@ -403,6 +472,7 @@ def main():
     p.add_argument('--auth-level', choices=sorted(LEVELS), default='privacy')
     p.add_argument('--object-level', choices=sorted(LEVELS), default='')
     p.add_argument('--timeout', type=float, default=40)
+    p.add_argument('--activation', choices=['instance', 'classobject'], default='instance')
     p.add_argument('ops', nargs='*')
     a = p.parse_args()
     if a.port != 135:
