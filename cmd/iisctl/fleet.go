@@ -21,6 +21,7 @@ type hostResult struct {
 	Step     string // for restart: the step that failed ("stop" or "start")
 	Services []iiss.ServiceStatus
 	Duration time.Duration
+	CallDur  time.Duration // how long the last call (the failing one) took
 }
 
 // runFleet runs o on every target, at most o.Parallel at once, and
@@ -47,7 +48,7 @@ func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target) 
 	r := hostResult{Target: t}
 	conn, err := dial(ctx, o.Dial, t, cred, o.Conn)
 	if err == nil {
-		r.Services, r.Step, err = perform(ctx, conn, o)
+		r.Services, r.Step, err = perform(ctx, conn, o, &r.CallDur)
 		conn.Close()
 	}
 	r.Err, r.Duration = err, o.Since(start)
@@ -88,34 +89,42 @@ func call(ctx context.Context, timeout time.Duration, f func(context.Context) er
 	return f(ctx)
 }
 
+// timedCall is call, recording how long it took in *took.
+func timedCall(ctx context.Context, took *time.Duration, timeout time.Duration, f func(context.Context) error) error {
+	start := time.Now()
+	err := call(ctx, timeout, f)
+	*took = time.Since(start)
+	return err
+}
+
 // perform does o.Op on c.
-func perform(ctx context.Context, c Conn, o *ActionOptions) (list []iiss.ServiceStatus, step string, err error) {
+func perform(ctx context.Context, c Conn, o *ActionOptions, took *time.Duration) (list []iiss.ServiceStatus, step string, err error) {
 	ro, force := o.resetOptions(), !o.NoForce
 	switch o.Op {
 	case OpStatus:
 		err = call(ctx, 0, func(ctx context.Context) (err error) { list, err = c.Status(ctx); return err })
 	case OpStart:
-		err = call(ctx, ro.StartTimeout(), func(ctx context.Context) error { return c.Start(ctx, ro.StartTimeout()) })
+		err = timedCall(ctx, took, ro.StartTimeout(), func(ctx context.Context) error { return c.Start(ctx, ro.StartTimeout()) })
 	case OpStop:
-		err = call(ctx, ro.StopTimeout(), func(ctx context.Context) error { return c.Stop(ctx, ro.StopTimeout(), force) })
+		err = timedCall(ctx, took, ro.StopTimeout(), func(ctx context.Context) error { return c.Stop(ctx, ro.StopTimeout(), force) })
 	case OpKill:
 		err = call(ctx, 0, c.Kill)
 	case OpReboot:
-		err = call(ctx, o.rebootTimeout(), func(ctx context.Context) error { return c.Reboot(ctx, o.rebootTimeout(), force) })
+		err = timedCall(ctx, took, o.rebootTimeout(), func(ctx context.Context) error { return c.Reboot(ctx, o.rebootTimeout(), force) })
 	case OpRestart:
-		step, err = restart(ctx, c, ro)
+		step, err = restart(ctx, c, ro, took)
 	}
 	return list, step, err
 }
 
 // restart stops then starts, naming the step that failed.
-func restart(ctx context.Context, c Conn, ro iisreset.Options) (string, error) {
-	if err := call(ctx, ro.StopTimeout(), func(ctx context.Context) error {
+func restart(ctx context.Context, c Conn, ro iisreset.Options, took *time.Duration) (string, error) {
+	if err := timedCall(ctx, took, ro.StopTimeout(), func(ctx context.Context) error {
 		return c.Stop(ctx, ro.StopTimeout(), !ro.NoForce)
 	}); err != nil {
 		return "stop", err
 	}
-	if err := call(ctx, ro.StartTimeout(), func(ctx context.Context) error {
+	if err := timedCall(ctx, took, ro.StartTimeout(), func(ctx context.Context) error {
 		return c.Start(ctx, ro.StartTimeout())
 	}); err != nil {
 		return "start", err

@@ -12,7 +12,35 @@ import (
 
 // hint tells the user what to do about r's failure.
 func hint(o *ActionOptions, r hostResult) string {
+	if h, ok := serviceTimeoutHint(r.Target, r.Err, o.stepTimeout(r.Step), r.CallDur, "--timeout"); ok {
+		return h
+	}
 	return hintFor(r.Target, r.Err, o.Conn, o.stepTimeout(r.Step))
+}
+
+// serviceTimeoutHint explains ERROR_SERVICE_REQUEST_TIMEOUT, which
+// Windows and iissd answer both when the services ran out of time and
+// when one failed at once (it exited, its start check failed): only the
+// first deserves a larger timeout, named as the mode takes it (--timeout
+// or iisreset's /TIMEOUT:seconds). elapsed is how long the call took.
+func serviceTimeoutHint(t Target, err error, timeout, elapsed time.Duration, flag string) (string, bool) {
+	switch iisreset.Code(err) {
+	case iiss.ERROR_SERVICE_REQUEST_TIMEOUT, iiss.ERROR_SERVICE_REQUEST_TIMEOUT_ALT:
+	default:
+		return "", false
+	}
+	if elapsed >= timeout {
+		more := suggestTimeout(timeout)
+		example := fmt.Sprintf("%s %v", flag, more)
+		if flag == "/TIMEOUT" {
+			example = fmt.Sprintf("/TIMEOUT:%d", int(more.Seconds()))
+		}
+		return fmt.Sprintf("the services on %s did not finish within %v; allow more with %s (e.g. %s).",
+			t, timeout, flag, example), true
+	}
+	return fmt.Sprintf("a service on %s failed after %v, before the %v timeout (it exited, or its start check failed): "+
+		"'iisctl status %s' shows each service's exit code; iissd logs each exit with the service's log file "+
+		"(on Windows, see the System event log).", t, elapsed.Round(time.Millisecond), timeout, t), true
 }
 
 // stepTimeout is the server-side timeout of o.Op, or of its step.

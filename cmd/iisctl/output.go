@@ -39,8 +39,8 @@ func (t *table) write(w io.Writer) error {
 	return tw.Flush()
 }
 
-// writeResults prints the results on stdout, and on stderr what the
-// table does not show: status failures and hints.
+// writeResults prints the results on stdout, a failed host as a row like
+// the others, and the hints on stderr.
 func writeResults(o *ActionOptions, results []hostResult) error {
 	var err error
 	switch {
@@ -55,9 +55,6 @@ func writeResults(o *ActionOptions, results []hostResult) error {
 		if r.Err == nil {
 			continue
 		}
-		if o.Op == OpStatus && !o.JSON {
-			fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", r.Target, detail(r))
-		}
 		if h := hint(o, r); h != "" {
 			fmt.Fprintf(o.IO.ErrOut, "hint: %s\n", h)
 		}
@@ -68,6 +65,11 @@ func writeResults(o *ActionOptions, results []hostResult) error {
 func statusTable(tty bool, results []hostResult) *table {
 	t := &table{tty: tty, header: []string{"HOST", "SERVICE", "DISPLAY NAME", "STATE", "EXIT CODE"}}
 	for _, r := range results {
+		if r.Err != nil {
+			// A failed host keeps its place in the table, as in stop's.
+			t.add(r.Target.String(), "-", detail(r), "failed", "-")
+			continue
+		}
 		for _, s := range r.Services {
 			t.add(r.Target.String(), s.Name, s.DisplayName, s.State.String(), exitCode(s))
 		}

@@ -26,15 +26,15 @@ func TestStatusTTY(t *testing.T) {
 	e := fleetEnv(true)
 	code := e.run(t, "iisctl", "status", "-u", "bob", "web01", "web02:1135", "web04")
 	check(t, "stdout", e.out.String(), ""+
-		"HOST        SERVICE   DISPLAY NAME            STATE    EXIT CODE\n"+
-		"web01       web       Test Web Service        Running  0\n"+
-		"web01       worker    Test Worker Service     Running  0\n"+
-		"web01       ondemand  Test On-Demand Service  Stopped  0\n"+
-		"web02:1135  web       Test Web Service        Stopped  0\n"+
-		"web02:1135  worker    Test Worker Service     Stopped  0\n"+
-		"web02:1135  ondemand  Test On-Demand Service  Stopped  0\n")
+		"HOST        SERVICE   DISPLAY NAME                                STATE    EXIT CODE\n"+
+		"web01       web       Test Web Service                            Running  0\n"+
+		"web01       worker    Test Worker Service                         Running  0\n"+
+		"web01       ondemand  Test On-Demand Service                      Stopped  0\n"+
+		"web02:1135  web       Test Web Service                            Stopped  0\n"+
+		"web02:1135  worker    Test Worker Service                         Stopped  0\n"+
+		"web02:1135  ondemand  Test On-Demand Service                      Stopped  0\n"+
+		"web04       -         The RPC server is unavailable (0x800706BA)  failed   -\n")
 	check(t, "stderr", e.errOut.String(), ""+
-		"web04: The RPC server is unavailable (0x800706BA)\n"+
 		"hint: could not reach web04 on TCP port 135 (DCOM activation): check the host is up and that firewalls allow "+
 		"port 135 and the object's port (a dynamic port, 49152-65535 on Windows; iissd uses a fixed one when "+
 		"[listen] object is set in iissd.toml).\n")
@@ -205,5 +205,29 @@ func TestExitPriority(t *testing.T) {
 		if got := e.run(t, args...); got != c.want {
 			t.Errorf("%v: exit %d, want %d\n%s", c.codes, got, c.want, e.errOut)
 		}
+	}
+}
+
+// TestFastStartFailureHint: ERROR_SERVICE_REQUEST_TIMEOUT that came back
+// long before the timeout is a failed service, not a timeout: no advice
+// to raise --timeout (issue 14, point 5).
+func TestFastStartFailureHint(t *testing.T) {
+	e := fleetEnv(false)
+	e.hosts["web05"] = newStub(false).fail("start", iiss.ERROR_SERVICE_REQUEST_TIMEOUT)
+	code := e.run(t, "iisctl", "start", "-u", "bob", "web05")
+	if code != ExitTimeout {
+		t.Errorf("exit %d, want %d", code, ExitTimeout)
+	}
+	got := e.errOut.String()
+	if !strings.HasPrefix(got, "hint: a service on web05 failed after ") || !strings.Contains(got, "before the 1m0s timeout") ||
+		strings.Contains(got, "--timeout") {
+		t.Errorf("stderr %q", got)
+	}
+	// iisreset mode: the same, and a real timeout names /TIMEOUT.
+	e = fleetEnv(false)
+	e.hosts["web05"] = newStub(false).fail("start", iiss.ERROR_SERVICE_REQUEST_TIMEOUT)
+	e.run(t, "iisreset", "-u", "bob", "web05", "/START")
+	if got := e.errOut.String(); !strings.Contains(got, "before the 1m0s timeout") || strings.Contains(got, "--timeout") {
+		t.Errorf("iisreset stderr %q", got)
 	}
 }

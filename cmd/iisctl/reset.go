@@ -94,9 +94,14 @@ func runReset(ctx context.Context, o *ResetOptions, t iisreset.Target) error {
 	if o.Reset.Computer == "" {
 		r.Local = localSwitch(o.Getenv, o.IO.ErrOut)
 	}
+	start := time.Now()
 	code := r.Run(ctx, t, o.Reset)
 	if first != nil {
-		if h := hintFor(o.Target, first, o.Conn, resetTimeout(o.Reset)); h != "" {
+		h, ok := serviceTimeoutHint(o.Target, first, resetTimeout(o.Reset), time.Since(start), "/TIMEOUT")
+		if !ok {
+			h = hintFor(o.Target, first, o.Conn, resetTimeout(o.Reset))
+		}
+		if h != "" {
 			fmt.Fprintf(o.IO.ErrOut, "hint: %s\n", h)
 		}
 	}

@@ -47,7 +47,7 @@ func TestResetMode(t *testing.T) {
 		{"start timeout", []string{"iisreset", "-u", "bob", "h", "/start", "/timeout:0"},
 			func(e *env) { e.hosts["h"].HangStart(true) },
 			"Attempting start...\nStart attempt failed.\nThe service did not respond to the start or control request in a timely fashion. (2147943453, 8007041d)\n",
-			"hint: the services on h did not finish within 0s; allow more with --timeout (e.g. --timeout 2m0s).\n",
+			"hint: the services on h did not finish within 0s; allow more with /TIMEOUT (e.g. /TIMEOUT:120).\n",
 			ExitTimeout, "start 0s; close"},
 		{"disabled", []string{"iisreset", "-u", "bob", "h", "/status"},
 			func(e *env) { e.hosts["h"].SetDisabled(true) },

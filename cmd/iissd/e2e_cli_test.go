@@ -345,9 +345,8 @@ func TestE2EDisabled(t *testing.T) {
 		wantCode(t, r, 6)
 		wantContains(t, "stderr", r.stderr, "hint: remote control is disabled on "+d.Target()+"; run iisreset /enable")
 		if op == "status" {
-			wantContains(t, "stderr", r.stderr, d.Target()+": Remote control of the Internet services is disabled on the computer (0x800710D5)")
-			if r.stdout != "" {
-				t.Fatalf("status printed rows\n%s", r)
+			if want := d.Target() + "\t-\tRemote control of the Internet services is disabled on the computer (0x800710D5)\tfailed\t-\n"; r.stdout != want {
+				t.Fatalf("status: want the failed row %q\n%s", want, r)
 			}
 			continue
 		}
@@ -395,7 +394,8 @@ func TestE2EAuthFailures(t *testing.T) {
 	t.Run("unknown-user", func(t *testing.T) {
 		r := cli(t, []string{"IISCTL_PASSWORD=" + testAdminPass}, "status", d.Target(), "-u", "nobody")
 		wantCode(t, r, 3)
-		wantContains(t, "stderr", r.stderr, d.Target()+": Access denied (0x80070005)", logonHint)
+		wantContains(t, "stdout", r.stdout, d.Target()+"\t-\tAccess denied (0x80070005)\tfailed\t-\n")
+		wantContains(t, "stderr", r.stderr, logonHint)
 	})
 	t.Run("json", func(t *testing.T) {
 		r := cli(t, []string{"IISCTL_PASSWORD=x"}, "status", d.Target(), "-u", "nobody", "--json")
@@ -533,10 +533,11 @@ func TestE2EFleet(t *testing.T) {
 	// Results come in the order given, whatever finishes first.
 	r := admin(t, "status", b.Target(), dead, a.Target())
 	wantCode(t, r, 4)
-	if want := demoRows(b.Target(), "Running", "Running", "Stopped") + demoRows(a.Target(), "Running", "Running", "Stopped"); r.stdout != want {
+	// A failed host keeps its place in the table (issue 14, point 8).
+	if want := demoRows(b.Target(), "Running", "Running", "Stopped") + dead + "\t-\tThe RPC server is unavailable (0x800706BA)\tfailed\t-\n" +
+		demoRows(a.Target(), "Running", "Running", "Stopped"); r.stdout != want {
 		t.Fatalf("stdout:\n%s\nwant\n%s", r, want)
 	}
-	wantContains(t, "stderr", r.stderr, dead+": The RPC server is unavailable (0x800706BA)")
 	if strings.Contains(r.stderr, a.Target()) || strings.Contains(r.stderr, b.Target()) {
 		t.Fatalf("stderr mentions a healthy host\n%s", r)
 	}

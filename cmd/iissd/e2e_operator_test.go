@@ -225,3 +225,36 @@ func TestE2EDemoIsolation(t *testing.T) {
 		t.Fatalf("--demo --listen 0.0.0.0: exit %d\n%s", code, errOut)
 	}
 }
+
+// Point 5: a start that fails at once (the service exits) shows no advice
+// to raise the timeout; a real timeout in iisreset mode names /TIMEOUT.
+func TestE2EStartFailureHints(t *testing.T) {
+	t.Parallel()
+	closed := freeAddr(t)
+	e := startReady(t, demoOptions{Edit: func(c *Config) {
+		c.Services = append(c.Services, ServiceConfig{Name: "BROKEN", Start: "auto",
+			Command: []string{"/bin/sh", "-c", "exit 1"}})
+	}})
+	r := admin(t, "start", e.Target())
+	wantCode(t, r, 5)
+	wantContains(t, "stderr", r.stderr, "hint: a service on "+e.Target()+" failed after ", "before the 1m0s timeout")
+	if strings.Contains(r.stderr, "--timeout") || r.dur > 20*time.Second {
+		t.Fatalf("a fast failure advises a larger timeout, or was slow\n%s", r)
+	}
+
+	f := startReady(t, demoOptions{Edit: func(c *Config) {
+		c.Services = append(c.Services, ServiceConfig{Name: "NEVERUP", Start: "auto", StartCheck: closed,
+			Command: []string{"/bin/sh", "-c", "while :; do sleep 1; done"}})
+	}})
+	link := filepath.Join(t.TempDir(), "iisreset")
+	if err := os.Symlink(iisctlBin(t), link); err != nil {
+		t.Fatal(err)
+	}
+	r = runBin(t, link, []string{"IISCTL_PASSWORD=" + testAdminPass}, "-u", testAdmin, f.Target(), "/START", "/TIMEOUT:1")
+	wantCode(t, r, 5)
+	wantContains(t, "stderr", r.stderr, "did not finish within 1s; allow more with /TIMEOUT (e.g. /TIMEOUT:120)")
+	if strings.Contains(r.stderr, "--timeout") {
+		t.Fatalf("iisreset mode names a flag it does not take\n%s", r)
+	}
+	wantCode(t, admin(t, "kill", f.Target()), 0)
+}
