@@ -20,7 +20,9 @@
 //     RFC 4121 4.2.6 MIC and Wrap tokens, the wrap token with EC=16, RRC=28
 //     and the ciphertext rotated by RRC+EC so that the stub is encrypted in
 //     place ([MS-KILE] 3.4.5.4.1); for RC4-HMAC the RFC 4757 7.2/7.3 tokens
-//     without the GSS framing. The checksum covers the buffers the caller
+//     behind the RFC 1964 framing whose length excludes the data (DCE
+//     style: 37-byte MIC and 45-byte wrap verifiers, as Heimdal and impacket
+//     send; bare tokens are accepted too). The checksum covers the buffers the caller
 //     marks as signed: the RPC layer passes the whole PDU when header
 //     signing was negotiated and the stub alone otherwise ([MS-RPCE]
 //     3.3.1.5.2.2). Sequence numbers are checked strictly (a replayed or

@@ -42,8 +42,9 @@ const (
 	cfxRRC      = 28
 	cfxMICSize  = cfxHeader + cfxHMAC                               // 28
 	cfxWrapSize = cfxHeader + cfxConf + cfxEC + cfxHeader + cfxHMAC // 76
-	rc4MICSize  = 24
+	rc4MICSize  = 24 // the RFC 4757 token; sent with 13 bytes of framing
 	rc4WrapSize = 32
+	rc4Framing  = 13 // 60 len 06 09 <KRB5 OID>: DCE style keeps the framing but its length excludes the data
 )
 
 // direction is one direction's per-message state.
@@ -140,7 +141,7 @@ func (s *Session) isAES() bool { return s.etype != etypeID.RC4_HMAC }
 // SignatureSize is the length of the MIC tokens Sign returns.
 func (s *Session) SignatureSize() int {
 	if s.Etype() == etypeID.RC4_HMAC {
-		return rc4MICSize
+		return rc4Framing + rc4MICSize
 	}
 	return cfxMICSize
 }
@@ -148,7 +149,7 @@ func (s *Session) SignatureSize() int {
 // SealSize is the length of the wrap tokens Seal returns.
 func (s *Session) SealSize() int {
 	if s.Etype() == etypeID.RC4_HMAC {
-		return rc4WrapSize
+		return rc4Framing + rc4WrapSize
 	}
 	return cfxWrapSize
 }
@@ -447,7 +448,28 @@ func (s *Session) rc4MIC(msg []byte, seq uint64, fromInitiator bool) []byte {
 	sq := rc4SeqPlain(seq, fromInitiator)
 	s.rc4EncSeq(ck, sq)
 	tok := append(append(append([]byte(nil), rc4MICHdr...), sq...), ck...)
-	return tok
+	return rc4Frame(tok)
+}
+
+// rc4Frame adds the RFC 1964 framing Windows and Heimdal put on RC4 DCE
+// tokens: 60, the length of the rest (without the data), the KRB5 OID.
+func rc4Frame(tok []byte) []byte {
+	out := make([]byte, 0, rc4Framing+len(tok))
+	out = append(out, 0x60, byte(2+len(derKRB5)+len(tok)), 0x06, byte(len(derKRB5)))
+	out = append(out, derKRB5...)
+	return append(out, tok...)
+}
+
+// rc4Unframe strips that framing when present.
+func rc4Unframe(tok []byte, size int) ([]byte, bool) {
+	if len(tok) == size {
+		return tok, true
+	}
+	if len(tok) != rc4Framing+size || tok[0] != 0x60 || int(tok[1]) != len(tok)-2 || tok[2] != 0x06 ||
+		int(tok[3]) != len(derKRB5) || subtle.ConstantTimeCompare(tok[4:rc4Framing], derKRB5) != 1 {
+		return nil, false
+	}
+	return tok[rc4Framing:], true
 }
 
 // rc4OpenSeq decrypts SND_SEQ of a received token and checks it.
@@ -461,7 +483,8 @@ func (s *Session) rc4OpenSeq(encSeq, cksum []byte) error {
 }
 
 func (s *Session) rc4VerifyMIC(msg, tok []byte) error {
-	if len(tok) != rc4MICSize || subtle.ConstantTimeCompare(tok[:8], rc4MICHdr) != 1 {
+	tok, ok := rc4Unframe(tok, rc4MICSize)
+	if !ok || subtle.ConstantTimeCompare(tok[:8], rc4MICHdr) != 1 {
 		return fmt.Errorf("%w: MIC token of %d bytes", ErrBadSignature, len(tok))
 	}
 	want := s.rc4Cksum(15, rc4MICHdr, msg)
@@ -497,11 +520,12 @@ func (s *Session) rc4Wrap(msg, data []byte) ([]byte, error) {
 	if _, err := io.ReadFull(s.rand, conf[:]); err != nil {
 		return nil, err
 	}
-	return s.rc4WrapWith(msg, data, conf[:], s.out.seq, s.initiator), nil
+	return rc4Frame(s.rc4WrapWith(msg, data, conf[:], s.out.seq, s.initiator)), nil
 }
 
 func (s *Session) rc4Unwrap(msg, data, tok []byte) error {
-	if len(tok) != rc4WrapSize || subtle.ConstantTimeCompare(tok[:8], rc4WrapHdr) != 1 {
+	tok, ok := rc4Unframe(tok, rc4WrapSize)
+	if !ok || subtle.ConstantTimeCompare(tok[:8], rc4WrapHdr) != 1 {
 		return fmt.Errorf("%w: wrap token of %d bytes", ErrBadSignature, len(tok))
 	}
 	if err := s.rc4OpenSeq(tok[8:16], tok[16:24]); err != nil {
