@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/iisctl/iisctl/rpc"
 )
 
 // ntlmv2Blob is the part of an NTLMv2_RESPONSE the acceptor checks
@@ -58,11 +61,22 @@ func (s *Server) accept(ctx context.Context, in []byte) error {
 	if err := s.checkSkew(blob.filetime); err != nil {
 		return err
 	}
+	// Failed logons slow down per address and account when the transport
+	// provides a gate (rpc.LogonThrottle): the check waits for its turn.
+	gate := rpc.LogonGateFrom(ctx)
+	if gate != nil {
+		if err := gate.Before(ctx, auth.Domain, auth.User); err != nil {
+			return err
+		}
+	}
 	v, err := s.cfg.verifier().Verify(ctx, &Logon{
 		User: auth.User, Domain: auth.Domain, Workstation: auth.Workstation,
 		ServerChallenge:     s.chal.ServerChallenge,
 		NtChallengeResponse: auth.NtChallengeResponse, LmChallengeResponse: auth.LmChallengeResponse,
 	})
+	if gate != nil && (err == nil || errors.Is(err, ErrLogonFailure)) {
+		gate.After(err == nil) // an unreachable DC is nobody's failed guess
+	}
 	if err != nil {
 		return err
 	}

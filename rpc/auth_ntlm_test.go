@@ -127,6 +127,7 @@ func startAuthServer(t testing.TB, minLevel rpc.AuthLevel, maxFrag uint16) *auth
 		MinLevel:    minLevel,
 		MaxFragment: maxFrag,
 		Logger:      quiet(),
+		Throttle:    fastThrottle(),
 	})
 	for _, ifc := range []rpc.SyntaxID{ntlmIface, ntlmIface2} {
 		if err := s.Register(rpc.Interface{UUID: ifc.UUID, Major: ifc.Major, Opnums: opnumsInEcho, Handler: seen.handler()}); err != nil {

@@ -66,6 +66,7 @@ func startPipeServer(tb testing.TB) *pipeServer {
 		HandshakeTimeout: 3 * time.Second,
 		IdleTimeout:      3 * time.Second,
 		Logger:           quiet(),
+		Throttle:         fastThrottle(),
 	})
 	h := rpc.HandlerFunc(func(ctx context.Context, c *rpc.Call) ([]byte, error) {
 		ps.calls.Add(1)

@@ -53,6 +53,15 @@ type ServerConfig struct {
 	// authentication leg, and the life of a connection that has not
 	// authenticated (the handshake deadline). Default 30s.
 	HandshakeTimeout time.Duration
+	// Throttle slows failed logons down per address and account (see
+	// [LogonThrottle]); acceptors consult it through [LogonGateFrom].
+	// Default: a throttle of this server's own; share one between
+	// servers.
+	Throttle *LogonThrottle
+	// OnSecurityEvent receives every refused logon and call (who, from
+	// where, mechanism, reason), e.g. for the audit trail. It must not
+	// block for long.
+	OnSecurityEvent func(SecurityEvent)
 	// Logger receives structured logs; tokens and keys are never logged.
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -86,6 +95,9 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Throttle == nil {
+		c.Throttle = NewLogonThrottle(nil)
 	}
 	return c
 }
@@ -127,6 +139,7 @@ func NewServer(cfg *ServerConfig) *Server {
 	}
 	c = c.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
+	c.Throttle.setLogger(c.Logger)
 	return &Server{
 		cfg: c, log: c.Logger, ctx: ctx, cancel: cancel,
 		ifaces:    map[ifaceKey]*Interface{},

@@ -70,16 +70,21 @@ func (c *serverConn) authFor(v *Verifier) (*authContext, uint16) {
 func (c *serverConn) step(ac *authContext, in []byte) ([]byte, bool, error) {
 	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.cfg.HandshakeTimeout)
 	defer cancel()
-	out, done, err := ac.sc.Step(ctx, in)
+	g := c.srv.cfg.Throttle.gate(c.ip)
+	out, done, err := ac.sc.Step(WithLogonGate(ctx, g), in)
 	if err != nil {
 		ac.failed = true
-		c.log.Warn("rpc: authentication failed", "auth_context_id", ac.id, "auth_type", ac.typ, "err", err)
+		reason := logonReason(err, g)
+		c.log.Warn("rpc: authentication failed", "auth_context_id", ac.id, "auth_type", ac.typ,
+			"user", g.user, "reason", reason, "err", err)
+		c.securityEvent(SecurityEvent{Kind: "logon", Mechanism: ac.typ.String(), Level: ac.level,
+			User: g.user, Reason: reason, Err: err})
 		return nil, false, err
 	}
 	if done {
 		ac.done = true
 		c.established(ac)
-		c.log.Info("rpc: authenticated", "auth_context_id", ac.id, "auth_type", ac.typ,
+		c.log.Debug("rpc: authenticated", "auth_context_id", ac.id, "auth_type", ac.typ,
 			"auth_level", ac.level, "peer", ac.sc.Peer().String())
 	}
 	return out, done, nil

@@ -1,0 +1,60 @@
+package rpc
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SecurityEvent is a refused logon or call, for the audit trail: who
+// (the account as claimed, when known), from where, mechanism, reason.
+type SecurityEvent struct {
+	Time      time.Time
+	Remote    string // ip:port of the peer
+	Local     string // our ip:port
+	Kind      string // "logon", "call"
+	Mechanism string // "NTLM", "SPNEGO", or "" for none
+	Level     AuthLevel
+	User      string // DOMAIN\user as claimed; "" if unknown
+	Reason    string // short classification, e.g. "bad credentials", "throttled", "tampered"
+	Err       error
+}
+
+// String names an auth type as the audit trail shows it.
+func (t AuthType) String() string {
+	switch t {
+	case AuthTypeNone:
+		return "none"
+	case AuthTypeNTLM:
+		return "NTLM"
+	case AuthTypeSPNEGO:
+		return "SPNEGO"
+	case 0x10:
+		return "Kerberos"
+	}
+	return fmt.Sprintf("authn-%d", uint8(t))
+}
+
+// securityEvent fills in the connection's part of ev and delivers it.
+func (c *serverConn) securityEvent(ev SecurityEvent) {
+	f := c.srv.cfg.OnSecurityEvent
+	if f == nil {
+		return
+	}
+	ev.Time = time.Now()
+	ev.Remote, ev.Local = c.nc.RemoteAddr().String(), c.nc.LocalAddr().String()
+	f(ev)
+}
+
+// logonReason classifies a handshake failure for the audit trail.
+func logonReason(err error, g *gate) string {
+	switch {
+	case errors.Is(err, ErrLogonThrottled):
+		return "throttled"
+	case g != nil && g.checked && !g.ok:
+		return "bad credentials"
+	case g != nil && g.checked:
+		return "refused after valid credentials (e.g. MIC, clock skew)"
+	}
+	return "handshake refused"
+}
