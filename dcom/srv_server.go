@@ -106,6 +106,10 @@ func (c *ServerConfig) setDefaults() {
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = c.PingPeriod / 4
 	}
+	if c.RPC.Throttle == nil {
+		// One logon throttle for both endpoints: failures on either count.
+		c.RPC.Throttle = rpc.NewLogonThrottle(nil)
+	}
 }
 
 func (s *Server) rpcConfig(min rpc.AuthLevel) *rpc.ServerConfig {

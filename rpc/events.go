@@ -20,8 +20,8 @@ type SecurityEvent struct {
 	Err       error
 }
 
-// String names an auth type as the audit trail shows it.
-func (t AuthType) String() string {
+// mechanism names an auth type as the audit trail shows it.
+func (t AuthType) mechanism() string {
 	switch t {
 	case AuthTypeNone:
 		return "none"

@@ -77,7 +77,7 @@ func (c *serverConn) step(ac *authContext, in []byte) ([]byte, bool, error) {
 		reason := logonReason(err, g)
 		c.log.Warn("rpc: authentication failed", "auth_context_id", ac.id, "auth_type", ac.typ,
 			"user", g.user, "reason", reason, "err", err)
-		c.securityEvent(SecurityEvent{Kind: "logon", Mechanism: ac.typ.String(), Level: ac.level,
+		c.securityEvent(SecurityEvent{Kind: "logon", Mechanism: ac.typ.mechanism(), Level: ac.level,
 			User: g.user, Reason: reason, Err: err})
 		return nil, false, err
 	}
