@@ -2,71 +2,242 @@ package iiss
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
 	"github.com/iisctl/iisctl/spnego"
 )
 
-// DialConfig says how to reach and authenticate to an IIS ServiceControl
-// server: a Windows IIS host or iissd.
-type DialConfig struct {
-	Host string // name or address, as the user typed it
-	Port int    // activator port; default 135
+// DefaultDialTimeout bounds [Dial] when ClientConfig.DialTimeout is zero.
+const DefaultDialTimeout = 15 * time.Second
 
-	User     string
-	Domain   string
+// DefaultPort is the DCOM activation port ([MS-DCOM] 3.1.2: the RPC
+// endpoint mapper's well-known port 135).
+const DefaultPort = 135
+
+// Auth selects the security provider that authenticates the connections
+// ([MS-RPCE] 2.2.1.1.7). The zero value is NTLM.
+type Auth int
+
+// Security providers.
+const (
+	// AuthNTLM is NTLMv2 (RPC_C_AUTHN_WINNT, 10), the default.
+	AuthNTLM Auth = iota
+	// AuthSPNEGO is SPNEGO offering NTLM only (RPC_C_AUTHN_GSS_NEGOTIATE,
+	// 9), what Windows uses when Kerberos is not available.
+	AuthSPNEGO
+	// AuthNegotiate is SPNEGO offering Kerberos, then NTLM: what Windows
+	// clients use by default. Not supported yet: Dial returns
+	// ErrNotSupported.
+	AuthNegotiate
+	// AuthKerberos is Kerberos V5 (RPC_C_AUTHN_GSS_KERBEROS, 16). Not
+	// supported yet: Dial returns ErrNotSupported.
+	AuthKerberos
+)
+
+// String is the provider's name as iisctl's --auth takes it.
+func (a Auth) String() string {
+	switch a {
+	case AuthNTLM:
+		return "ntlm"
+	case AuthSPNEGO:
+		return "spnego"
+	case AuthNegotiate:
+		return "negotiate"
+	case AuthKerberos:
+		return "kerberos"
+	}
+	return "Auth(" + strconv.Itoa(int(a)) + ")"
+}
+
+// AuthLevel is the RPC authentication level of the calls ([MS-RPCE]
+// 2.2.1.1.8). The zero value is packet privacy, which [MS-IISS] 2.1
+// requires.
+type AuthLevel int
+
+// Authentication levels.
+const (
+	// AuthLevelPrivacy signs and encrypts every packet
+	// (RPC_C_AUTHN_LEVEL_PKT_PRIVACY, 6), the default.
+	AuthLevelPrivacy AuthLevel = iota
+	// AuthLevelIntegrity signs every packet
+	// (RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, 5): the least DCOM accepts since
+	// Windows' KB5004442 hardening.
+	AuthLevelIntegrity
+	// AuthLevelConnect authenticates the connection only
+	// (RPC_C_AUTHN_LEVEL_CONNECT, 2). Activation refuses it; a server
+	// may accept it for the object's calls.
+	AuthLevelConnect
+)
+
+// String is the level's name as iisctl's --auth-level takes it.
+func (l AuthLevel) String() string {
+	switch l {
+	case AuthLevelPrivacy:
+		return "privacy"
+	case AuthLevelIntegrity:
+		return "integrity"
+	case AuthLevelConnect:
+		return "connect"
+	}
+	return "AuthLevel(" + strconv.Itoa(int(l)) + ")"
+}
+
+func (l AuthLevel) rpc() rpc.AuthLevel {
+	switch l {
+	case AuthLevelIntegrity:
+		return rpc.AuthLevelIntegrity
+	case AuthLevelConnect:
+		return rpc.AuthLevelConnect
+	}
+	return rpc.AuthLevelPrivacy
+}
+
+// Credentials say who the caller is. NTLM and SPNEGO use Domain, User
+// and Password, or NTHash instead of the password (pass-the-hash).
+// Kerberos (not supported yet) will use User@Domain as the principal and
+// take its keys from Password, CCache or Keytab.
+type Credentials struct {
+	Domain   string // NetBIOS or DNS domain (Kerberos: the realm); "" for a local account
+	User     string // required
 	Password string
-	NTHash   [16]byte // used instead of Password when non-zero
+	NTHash   []byte // 16 bytes: the NT hash, used instead of Password (NTLM, SPNEGO)
 
-	// Level is the authentication level, default privacy (what [MS-IISS]
-	// 2.1 requires); integrity is the minimum DCOM accepts (KB5004442).
-	Level rpc.AuthLevel
-	// SPNEGO wraps NTLM in SPNEGO (auth type 9) instead of raw NTLM (10).
-	SPNEGO bool
-	// RemoteActivation uses the legacy IActivation activator.
-	RemoteActivation bool
-	// DialTimeout bounds each TCP connection attempt; default 5s.
+	// CCache is the path of a Kerberos credential cache (as KRB5CCNAME).
+	CCache string
+	// Keytab is the path of a Kerberos keytab holding User's keys.
+	Keytab string
+}
+
+// ClientConfig says how [Dial] reaches and authenticates to a server.
+// Only Credentials is required; every other zero field takes its default.
+type ClientConfig struct {
+	Credentials Credentials
+	Auth        Auth      // default AuthNTLM
+	AuthLevel   AuthLevel // default AuthLevelPrivacy
+
+	// DialTimeout bounds Dial as a whole: the connection to the
+	// activation port, activation, and the connection to the object.
+	// Default DefaultDialTimeout.
 	DialTimeout time.Duration
-	// Status tunes the Status buffer-size negotiation.
-	Status StatusFetchOptions
+	// Dial opens TCP connections; default a net.Dialer. Use it to go
+	// through a proxy or to pin the source address.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Rand is the randomness of the authentication (client challenges,
+	// session keys); default crypto/rand.
+	Rand io.Reader
+	// Now is the clock of the authentication; default time.Now.
+	Now func() time.Time
+
+	// StatusBufferSize is Status's first buffer size; default 4096. The
+	// client grows it when the server asks for more.
+	StatusBufferSize uint32
+	// LegacyActivation activates with IActivation::RemoteActivation
+	// instead of IRemoteSCMActivator ([MS-DCOM] 3.1.2.5.2.3.1).
+	LegacyActivation bool
+	// Logger receives background failures (pings); default slog.Default().
 	Logger *slog.Logger
 }
 
-// Conn is a connected IIisServiceControl: a Service to call, and Close to
-// release the remote reference ([MS-DCOM] 3.1.1.5.6.1.3).
-type Conn struct {
-	*Client
-	itf *dcom.Interface
-}
+// ErrNotSupported is returned by Dial for a ClientConfig it cannot honour
+// yet (such as AuthKerberos).
+var ErrNotSupported = errors.New("iiss: not supported yet")
 
-// Close releases the object and closes the connections.
-func (c *Conn) Close() error { return c.itf.Close() }
-
-// RemoteAddr is the object exporter the calls go to.
-func (c *Conn) RemoteAddr() string { return c.itf.RemoteAddr() }
-
-// Dial activates IIisServiceControl on cfg.Host ([MS-IISS] 1.3: CLSID
-// E8FB8621-…, IID E8FB8620-…) and returns a connected Service.
-func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
-	if cfg.User == "" {
-		return nil, fmt.Errorf("iiss: a user name is required (the server allows administrators only)")
-	}
-	nc := ntlm.ClientConfig{User: cfg.User, Domain: cfg.Domain, Password: cfg.Password, NTHash: cfg.NTHash}
-	var auth rpc.Initiator = ntlm.Initiator{Config: nc}
-	if cfg.SPNEGO {
-		auth = spnego.Initiator{Config: nc}
-	}
-	itf, err := dcom.Activate(ctx, dcom.ClientConfig{
-		Host: cfg.Host, Port: cfg.Port, Auth: auth, Level: cfg.Level,
-		RemoteActivation: cfg.RemoteActivation, DialTimeout: cfg.DialTimeout, Logger: cfg.Logger,
-	}, CLSID_IIisServiceControl, IID_IIisServiceControl)
+// Dial connects to the IIisServiceControl object of host: activation of
+// CLSID_IIisServiceControl on host's port 135 ([MS-IISS] 1.3, [MS-DCOM]
+// 3.2.4.1.1), then a connection to the object exporter the server names,
+// authenticated as cfg says. host is a name or an address, with an
+// optional port ("web01", "10.0.0.5:1135", "[::1]:135").
+//
+// Errors are classified: errors.Is(err, ErrUnreachable),
+// ErrLogonFailure, ErrAccessDenied, ErrTimeout and the rest of the Err
+// sentinels tell the causes apart (see [Classify]).
+func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
+	h, port, err := splitHostPort(host)
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Client: NewClient(itf, cfg.Status), itf: itf}, nil
+	if cfg.Credentials.User == "" {
+		return nil, fmt.Errorf("iiss: a user name is required (the server allows administrators only)")
+	}
+	auth, err := initiator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	timeout := cfg.DialTimeout
+	if timeout <= 0 {
+		timeout = DefaultDialTimeout
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	itf, err := dcom.Activate(dctx, dcom.ClientConfig{
+		Host: h, Port: port, Auth: auth, Level: cfg.AuthLevel.rpc(),
+		RemoteActivation: cfg.LegacyActivation, DialTimeout: timeout, Dial: cfg.Dial, Logger: cfg.Logger,
+	}, CLSID_IIisServiceControl, IID_IIisServiceControl)
+	if err != nil {
+		return nil, dialError(ctx, h, port, timeout, err)
+	}
+	c := newClient(itf, statusFetchOptions{InitialSize: cfg.StatusBufferSize})
+	c.itf, c.addr = itf, itf.RemoteAddr()
+	return c, nil
+}
+
+// splitHostPort accepts "host", "host:port", "[v6]:port" and a bare IPv6
+// address.
+func splitHostPort(s string) (string, int, error) {
+	if s == "" {
+		return "", 0, errors.New("iiss: no host")
+	}
+	h, p, err := net.SplitHostPort(s)
+	if err != nil {
+		if ip := net.ParseIP(s); ip != nil || !containsColon(s) {
+			return s, DefaultPort, nil
+		}
+		return "", 0, fmt.Errorf("iiss: host %q: %w", s, err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("iiss: host %q: bad port %q", s, p)
+	}
+	return h, port, nil
+}
+
+func containsColon(s string) bool {
+	for i := range len(s) {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// initiator makes the security provider cfg.Auth names. Kerberos lands
+// here: AuthKerberos and AuthNegotiate get their initiators when the
+// Kerberos package does.
+func initiator(cfg ClientConfig) (rpc.Initiator, error) {
+	c := cfg.Credentials
+	nc := ntlm.ClientConfig{User: c.User, Domain: c.Domain, Password: c.Password, Rand: cfg.Rand, Now: cfg.Now}
+	if len(c.NTHash) != 0 {
+		if len(c.NTHash) != 16 {
+			return nil, fmt.Errorf("iiss: an NT hash has 16 bytes, not %d", len(c.NTHash))
+		}
+		copy(nc.NTHash[:], c.NTHash)
+	}
+	switch cfg.Auth {
+	case AuthNTLM:
+		return ntlm.Initiator{Config: nc}, nil
+	case AuthSPNEGO:
+		return spnego.Initiator{Config: nc}, nil
+	case AuthNegotiate, AuthKerberos:
+		return nil, fmt.Errorf("iiss: authentication %s: %w", cfg.Auth, ErrNotSupported)
+	}
+	return nil, fmt.Errorf("iiss: unknown authentication %v", cfg.Auth)
 }

@@ -99,7 +99,7 @@ const invokeRespGolden = `55736572 00000000
 	00000000 ffffffff 00000000  00000000 ffffffff 00000000  00000000 ffffffff 00000000
 	00000000 00000000 00000000`
 
-func dispCall(t *testing.T, srv *iiss.Server, syn ndr.Syntax, req *iiss.InvokeRequest) iiss.InvokeResponse {
+func dispCall(t *testing.T, srv *iiss.Object, syn ndr.Syntax, req *iiss.InvokeRequest) iiss.InvokeResponse {
 	t.Helper()
 	w := ndr.NewWriter(syn)
 	iiss.EncodeInvokeRequest(w, req)
@@ -168,7 +168,7 @@ func TestInvoke(t *testing.T) {
 				if err := f.Start(context.Background(), time.Second); err != nil {
 					t.Fatal(err)
 				}
-				resp := dispCall(t, iiss.NewServer(f, iiss.ServerOptions{}), syn, c.req)
+				resp := dispCall(t, iiss.NewObject(f, iiss.ObjectOptions{}), syn, c.req)
 				if resp.HR != c.hr || resp.ArgErr != c.argErr || resp.Result.VT != iiss.VT_EMPTY || resp.ExcepInfo != (iiss.ExcepInfo{}) {
 					t.Fatalf("got %v argErr %d result %+v excep %+v, want %v argErr %d", resp.HR, resp.ArgErr, resp.Result, resp.ExcepInfo, c.hr, c.argErr)
 				}
@@ -192,7 +192,7 @@ func TestInvoke(t *testing.T) {
 func TestInvokeDisabled(t *testing.T) {
 	f := iisstest.NewFake(standardSpecs(), false)
 	f.SetDisabled(true)
-	resp := dispCall(t, iiss.NewServer(f, iiss.ServerOptions{}), ndr.NDR20, iiss.MethodCall(iiss.DispIDKill))
+	resp := dispCall(t, iiss.NewObject(f, iiss.ObjectOptions{}), ndr.NDR20, iiss.MethodCall(iiss.DispIDKill))
 	if resp.HR != iiss.ERROR_RESOURCE_DISABLED {
 		t.Fatalf("got %v", resp.HR)
 	}
@@ -205,14 +205,14 @@ func TestInvokeUnsupportedVarType(t *testing.T) {
 	b := w.Bytes()
 	// The variant's vt and discriminant live at 56 and 64: make it VT_DISPATCH.
 	b[56], b[64] = 9, 9
-	srv := iiss.NewServer(iisstest.NewFake(nil, false), iiss.ServerOptions{})
+	srv := iiss.NewObject(iisstest.NewFake(nil, false), iiss.ObjectOptions{})
 	if _, err := invoke(t, srv, ndr.NDR20, iiss.IID_IDispatch, iiss.OpInvoke, b); faultStatus(err) != 0x6F7 {
 		t.Fatalf("VT_DISPATCH argument: %v, want fault 0x6F7", err)
 	}
 }
 
 func TestGetIDsOfNames(t *testing.T) {
-	srv := iiss.NewServer(iisstest.NewFake(nil, false), iiss.ServerOptions{})
+	srv := iiss.NewObject(iisstest.NewFake(nil, false), iiss.ObjectOptions{})
 	cases := []struct {
 		names []string
 		riid  bool
@@ -264,7 +264,7 @@ func TestGetIDsOfNames(t *testing.T) {
 }
 
 func TestTypeInfo(t *testing.T) {
-	srv := iiss.NewServer(iisstest.NewFake(nil, false), iiss.ServerOptions{})
+	srv := iiss.NewObject(iisstest.NewFake(nil, false), iiss.ObjectOptions{})
 	for _, syn := range []ndr.Syntax{ndr.NDR20, ndr.NDR64} {
 		out, err := invoke(t, srv, syn, iiss.IID_IDispatch, iiss.OpGetTypeInfoCount, nil)
 		if err != nil || !bytes.Equal(out, make([]byte, 8)) {

@@ -1,37 +1,59 @@
-// Package iiss implements the Internet Information Services (IIS)
-// ServiceControl Protocol ([MS-IISS]): IIisServiceControl, a dual DCOM
-// interface deriving from IDispatch, both sides, except the DCOM
-// transport.
+// Package iiss controls and serves the Internet Information Services (IIS)
+// ServiceControl Protocol ([MS-IISS]): the interface iisreset uses to
+// stop, start, restart, kill and query a computer's Internet services
+// over DCOM.
 //
-//   - [Service] is the protocol as Go sees it (Stop/Start/Reboot/Status/
-//     Kill, [MS-IISS] 3.1.4.1-5). [Local] implements it over a svc.Manager
-//     with the server semantics: graceful stop then kill when forced,
-//     ERROR_SERVICE_REQUEST_TIMEOUT, Reboot E_NOTIMPL unless a [Rebooter]
-//     is given, the local disable switch ([DisableState],
-//     [FileDisableState]) and auditing ([Auditor], [NewJSONAuditor]).
-//     [Client] implements it over a [ClientConn] (the DCOM wire client);
-//     iisstest.Fake in memory; iisstest.TestService is the contract.
-//   - [HRESULT] ([MS-ERREF] 2.1) is the error type for server answers.
-//   - STATUS_BLOB ([MS-IISS] 2.2.1, 2.2.2): [EncodeStatusBlob] writes
-//     WCHAR offsets as 2.2.1 requires; [DecodeStatusBlob] also reads the
-//     byte offsets of the 4.1 example (wire-contract §6, §9.1).
-//   - Wire stubs for opnums 7-11 ([MS-IISS] 3.1.4, 6) in NDR20 and NDR64:
-//     [StopRequest] … [StatusResponse], client helpers ([EncodeStopRequest],
-//     [DecodeStatusResponse], [FetchStatus] with the retry of 4.1 and
-//     wire-contract §9.2).
-//   - IDispatch, opnums 3-6 ([MS-OAUT] 3.1.4): GetTypeInfoCount 0,
-//     GetTypeInfo NULL + DISP_E_BADINDEX, GetIDsOfNames (3.1.4.3) with
-//     DISPIDs 0x60020000-4 and parameter names mapped to their position,
-//     Invoke (3.1.4.4) over DISPPARAMS (2.2.33) and wireVARIANT
-//     (2.2.29.1) with BSTR (2.2.23) and BYREF arguments, coercing to DWORD
-//     (3.1.4.4.4). Status is not invokable: DISP_E_TYPEMISMATCH.
-//   - [Server] is the dcom.Object: it decodes, calls the Service with the
-//     caller in ctx ([WithCaller]) and encodes the answer; decoding
-//     failures and unknown opnums become RPC faults.
+// # Controlling a server
+//
+// [Dial] connects to a Windows IIS host or to iissd and returns a
+// [Client], whose methods are the protocol's: Stop, Start, Reboot,
+// Status and Kill ([MS-IISS] 3.1.4.1-5), plus Restart (Stop then Start,
+// as iisreset /RESTART does):
+//
+//	c, err := iiss.Dial(ctx, "web01", iiss.ClientConfig{
+//		Credentials: iiss.Credentials{Domain: "CORP", User: "admin", Password: pw},
+//	})
+//	if err != nil { ... }
+//	defer c.Close()
+//	err = c.Restart(ctx, time.Minute, true)
+//
+// # Errors
+//
+// Every failure has a [Kind] ([Classify]) and matches sentinels with
+// errors.Is: [ErrLogonFailure] (wrong user or password), [ErrAccessDenied]
+// (not an administrator), [ErrUnreachable] (with the finer
+// [ErrHostNotFound], [ErrDialTimeout], [ErrNotRPC], [ErrWrongPort]),
+// [ErrConnectionClosed], [ErrTimeout], [ErrResourceDisabled] (remote
+// control switched off with iisreset /DISABLE), [ErrNotImpl]. A server's
+// answer is an [HRESULT] ([MS-ERREF] 2.1) in the error chain; [AsHRESULT]
+// gives the code Windows reports for any failure.
+//
+// # Serving
+//
+// [NewServer] assembles what a Windows client needs to find and call the
+// interface: the DCOM activator and OXID resolver, the object exporter,
+// and the IIisServiceControl class, answering IDispatch too ([MS-OAUT]
+// 3.1.4, so scripts can call it), with NTLM and SPNEGO logons and packet
+// privacy ([MS-IISS] 2.1). The calls go to a [Service]: [Local]
+// implements the server semantics ([MS-IISS] 3.1.4.1-5: graceful stop
+// then kill when forced, ERROR_SERVICE_REQUEST_TIMEOUT, Reboot E_NOTIMPL
+// unless a [Rebooter] is given) over a svc.Manager, with the local
+// disable switch ([DisableState], [FileDisableState]) and auditing
+// ([Auditor], [NewJSONAuditor]).
+//
+// # Stability
+//
+// The exported API of this package follows semantic versioning from
+// v1.0.0 on: names are not removed or changed, fields and Kinds may be
+// added. Until then (v0), changes are listed in the release notes. The
+// wire encoding (STATUS_BLOB, the NDR stubs, the DCOM layer in
+// internal/dcom) is not part of the API. Kind.String values and iisctl's
+// exit codes are stable.
 //
 // Decisions where the documents are silent are recorded on the
 // declarations they affect: Local's mapping of start failures and
-// unreadable disable switches, the Status buffer bound, Invoke's
-// treatment of negative integers (DISP_E_OVERFLOW) and of BSTRs (no
-// coercion).
+// unreadable disable switches, the Status buffer bound, the STATUS_BLOB
+// offset unit (WCHARs, as [MS-IISS] 2.2.1 says, though the 4.1 example
+// counts bytes: both are read), Invoke's treatment of negative integers
+// (DISP_E_OVERFLOW) and of BSTRs (no coercion).
 package iiss

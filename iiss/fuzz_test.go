@@ -88,7 +88,7 @@ func FuzzServerRequests(f *testing.F) {
 		if is64 {
 			syn = ndr.NDR64
 		}
-		srv := iiss.NewServer(iisstest.NewFake(standardSpecs(), true), iiss.ServerOptions{MaxStatusBuffer: 1 << 16})
+		srv := iiss.NewObject(iisstest.NewFake(standardSpecs(), true), iiss.ObjectOptions{MaxStatusBuffer: 1 << 16})
 		_, _ = invoke(t, srv, syn, iiss.IID_IIisServiceControl, 3+op%9, b)
 	})
 }

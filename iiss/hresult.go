@@ -1,7 +1,6 @@
 package iiss
 
 import (
-	"errors"
 	"github.com/iisctl/iisctl/internal/hresult"
 )
 
@@ -43,31 +42,5 @@ const (
 	DISP_E_PARAMNOTOPTIONAL           = hresult.DISP_E_PARAMNOTOPTIONAL
 )
 
-// Sentinels for errors.Is. Each is an HRESULT, so an HRESULT returned by
-// a server matches the sentinel of the same value.
-var (
-	ErrNotImpl               error = E_NOTIMPL
-	ErrFail                  error = E_FAIL
-	ErrAccessDenied          error = E_ACCESSDENIED
-	ErrNotEnoughMemory       error = E_ERROR_NOT_ENOUGH_MEMORY
-	ErrInsufficientBuffer    error = ERROR_INSUFFICIENT_BUFFER
-	ErrServiceRequestTimeout error = ERROR_SERVICE_REQUEST_TIMEOUT
-	ErrResourceDisabled      error = ERROR_RESOURCE_DISABLED
-)
-
 // FromWin32 is HRESULT_FROM_WIN32 ([MS-ERREF] 2.1.2).
 func FromWin32(code uint32) HRESULT { return hresult.FromWin32(code) }
-
-// AsHRESULT extracts the HRESULT carried by err: S_OK for nil, the
-// wrapped HRESULT if there is one (an iiss or a dcom HRESULT: Dial's
-// activation failures, such as E_ACCESSDENIED for a non-administrator,
-// are *dcom.ActivationError), and ok=false otherwise.
-func AsHRESULT(err error) (h HRESULT, ok bool) {
-	if err == nil {
-		return S_OK, true
-	}
-	if errors.As(err, &h) {
-		return h, true
-	}
-	return E_FAIL, false
-}

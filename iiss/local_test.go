@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/iiss/iisstest"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/svc/svctest"
 )
 

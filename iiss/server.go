@@ -2,180 +2,134 @@ package iiss
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"time"
 
-	"github.com/iisctl/iisctl/dcom"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/ndr"
+	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
+	"github.com/iisctl/iisctl/spnego"
 )
 
-// DefaultMaxStatusBuffer is the largest dwBufferSize the server accepts
-// (wire-contract §6): the reply must carry that many bytes.
-const DefaultMaxStatusBuffer = 1 << 20
+// ServerConfig configures [NewServer]. Only Users is required.
+type ServerConfig struct {
+	// Users are the accounts NTLM and SPNEGO logons are checked against,
+	// with the admin bit: only administrators may activate the class and
+	// call it ([MS-IISS] 1.5). ntlm.UsersFile is a file-backed source.
+	Users ntlm.CredentialSource
 
-// IIDs and CLSID ([MS-IISS] 1.9; [MS-OAUT] 1.9).
-var (
-	IID_IIisServiceControl   = dcom.IID_IIisServiceControl
-	CLSID_IIisServiceControl = dcom.CLSID_IIisServiceControl
-	IID_IDispatch            = dcom.IID_IDispatch
-)
+	// How the server names itself in NTLM challenges ([MS-NLMP]
+	// 2.2.1.2): defaults derive from the host name.
+	NetBIOSComputer, NetBIOSDomain, DNSComputer, DNSDomain string
 
-// ServerOptions configures [NewServer].
-type ServerOptions struct {
-	// MaxStatusBuffer bounds dwBufferSize; default DefaultMaxStatusBuffer.
-	// Above it Status faults nca_s_fault_remote_no_memory unexecuted.
+	// ActivationAddr and ObjectAddr are where ListenAndServe listens: the
+	// activator and OXID resolver (default ":135", [MS-DCOM] 3.1.2) and
+	// the object exporter (default ":0", a dynamic port).
+	ActivationAddr, ObjectAddr string
+	// Names are extra addresses advertised to clients for the object
+	// (FQDN, NetBIOS name, other IPs), after the address the client used.
+	Names []string
+
+	// MinAuthLevel is the lowest authentication level the object's calls
+	// may use; default AuthLevelPrivacy ([MS-IISS] 2.1). Activation always
+	// requires at least integrity.
+	MinAuthLevel AuthLevel
+	// PingPeriod is the DCOM ping period ([MS-DCOM] 3.1.2.2): a client
+	// that stops pinging loses its reference after three periods.
+	// Default 2 minutes.
+	PingPeriod time.Duration
+	// MaxStatusBuffer bounds the buffer a client may ask Status to fill;
+	// default DefaultMaxStatusBuffer.
 	MaxStatusBuffer uint32
-	// Logger receives errors that became E_FAIL; default slog.Default().
+
+	// Rand supplies identifiers and challenges; default crypto/rand.
+	Rand io.Reader
+	// Now is the clock of logons and reference expiry; default time.Now.
+	Now func() time.Time
+	// Logger receives denials and failures; default slog.Default().
 	Logger *slog.Logger
 }
 
-// Server exposes a Service as an IIisServiceControl DCOM object: it
-// implements dcom.Object. Opnums 3-6 are IDispatch (on either IID), 7-11
-// the methods. Service errors carrying an HRESULT become return values;
-// other errors become E_FAIL (and are logged). Decoding failures and
-// unknown opnums are returned as errors, which the runtime sends as faults.
+// Server serves IIS ServiceControl: DCOM activation of
+// CLSID_IIisServiceControl on one endpoint, the object's calls on
+// another, each call handed to the backend [Service] (typically a
+// [Local]) with the authenticated caller in its context ([CallerFrom]).
 type Server struct {
-	svc  Service
-	opts ServerOptions
+	d *dcom.Server
 }
 
-// NewServer returns the dispatcher for s.
-func NewServer(s Service, opts ServerOptions) *Server {
-	if opts.MaxStatusBuffer == 0 {
-		opts.MaxStatusBuffer = DefaultMaxStatusBuffer
+// NewServer assembles a server for backend: the activator, the OXID
+// resolver, the object exporter and the IIisServiceControl class, with
+// NTLM and SPNEGO logons against cfg.Users.
+func NewServer(backend Service, cfg ServerConfig) (*Server, error) {
+	if backend == nil {
+		return nil, errors.New("iiss: NewServer: no backend")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	if cfg.Users == nil {
+		return nil, errors.New("iiss: NewServer: ServerConfig.Users is required")
 	}
-	return &Server{svc: s, opts: opts}
-}
-
-var _ dcom.Object = (*Server)(nil)
-
-// Invoke implements dcom.Object.
-func (s *Server) Invoke(ctx context.Context, call *dcom.Call) error {
-	if call.IID != IID_IIisServiceControl && call.IID != IID_IDispatch {
-		return &rpc.FaultError{Status: rpc.StatusUnknownInterface, DidNotExecute: true}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
-	if call.IID == IID_IDispatch && call.Opnum > OpInvoke {
-		return opRangeFault()
-	}
-	ctx = WithCaller(ctx, callerOf(call.Caller))
-	switch call.Opnum {
-	case OpGetTypeInfoCount:
-		return s.getTypeInfoCount(call)
-	case OpGetTypeInfo:
-		return s.getTypeInfo(call)
-	case OpGetIDsOfNames:
-		return s.getIDsOfNames(call)
-	case OpInvoke:
-		return s.invoke(ctx, call)
-	case OpStop:
-		return s.stop(ctx, call)
-	case OpStart:
-		return s.start(ctx, call)
-	case OpReboot:
-		return s.reboot(ctx, call)
-	case OpStatus:
-		return s.status(ctx, call)
-	case OpKill:
-		return s.kill(ctx, call)
-	}
-	return opRangeFault()
-}
-
-func opRangeFault() error {
-	return &rpc.FaultError{Status: rpc.StatusOpRangeError, DidNotExecute: true}
-}
-
-func callerOf(c dcom.Caller) Caller {
-	cl := Caller{Addr: c.RemoteAddr}
-	if c.Peer.Authenticated() {
-		cl.User = c.Peer.String()
-	}
-	return cl
-}
-
-func decode(r *ndr.Reader, u ndr.Unmarshaler) error {
-	r.Unmarshal(u)
-	return r.Err()
-}
-
-func reply(w *ndr.Writer, m ndr.Marshaler) error {
-	w.Marshal(m)
-	return w.Err()
-}
-
-// result maps a Service error to the HRESULT sent back.
-func (s *Server) result(method string, err error) HRESULT {
-	hr, ok := AsHRESULT(err)
-	if !ok {
-		s.opts.Logger.Error("iiss: call failed", "method", method, "error", err)
-	}
-	return hr
-}
-
-func (s *Server) stop(ctx context.Context, c *dcom.Call) error {
-	var in StopRequest
-	if err := decode(c.In, &in); err != nil {
-		return err
-	}
-	err := s.svc.Stop(ctx, Timeout(in.TimeoutMs), in.Force != 0)
-	return reply(c.Out, &ResultResponse{Result: s.result("Stop", err)})
-}
-
-func (s *Server) start(ctx context.Context, c *dcom.Call) error {
-	var in StartRequest
-	if err := decode(c.In, &in); err != nil {
-		return err
-	}
-	err := s.svc.Start(ctx, Timeout(in.TimeoutMs))
-	return reply(c.Out, &ResultResponse{Result: s.result("Start", err)})
-}
-
-func (s *Server) reboot(ctx context.Context, c *dcom.Call) error {
-	var in RebootRequest
-	if err := decode(c.In, &in); err != nil {
-		return err
-	}
-	err := s.svc.Reboot(ctx, Timeout(in.TimeoutMs), in.ForceAppsClosed != 0)
-	return reply(c.Out, &ResultResponse{Result: s.result("Reboot", err)})
-}
-
-func (s *Server) kill(ctx context.Context, c *dcom.Call) error {
-	err := s.svc.Kill(ctx) // no [in] parameters
-
-	return reply(c.Out, &ResultResponse{Result: s.result("Kill", err)})
-}
-
-func (s *Server) status(ctx context.Context, c *dcom.Call) error {
-	var in StatusRequest
-	if err := decode(c.In, &in); err != nil {
-		return err
-	}
-	if in.BufferSize > s.opts.MaxStatusBuffer {
-		return &rpc.FaultError{Status: rpc.StatusRemoteNoMemory, DidNotExecute: true}
-	}
-	list, err := s.svc.Status(ctx)
-	return reply(c.Out, s.statusResponse(in.BufferSize, list, err))
-}
-
-// statusResponse applies the sizing rules of [MS-IISS] 3.1.4.4: too
-// small (dwBufferSize < required, wire-contract §9.2) gives exactly
-// dwBufferSize zero bytes, the required size, 0 services and 0x8007007A.
-func (s *Server) statusResponse(size uint32, list []ServiceStatus, err error) *StatusResponse {
-	resp := &StatusResponse{Buffer: make([]byte, size)}
+	d := dcom.NewServer(&dcom.ServerConfig{
+		ActivationAddr: cfg.ActivationAddr, ObjectAddr: cfg.ObjectAddr, Names: cfg.Names,
+		Acceptors:      acceptors(cfg),
+		ObjectMinLevel: cfg.MinAuthLevel.rpc(),
+		PingPeriod:     cfg.PingPeriod,
+		Now:            cfg.Now, Rand: cfg.Rand,
+		Logger: cfg.Logger,
+	})
+	obj := newObject(backend, objectOptions{MaxStatusBuffer: cfg.MaxStatusBuffer, Logger: cfg.Logger})
+	err := d.Register(&dcom.Class{
+		CLSID: CLSID_IIisServiceControl,
+		Name:  "IIsServiceControl",
+		IIDs:  []ndr.GUID{IID_IIisServiceControl, IID_IDispatch},
+		New:   func(context.Context, dcom.Caller) (dcom.Object, error) { return obj, nil },
+	})
 	if err != nil {
-		resp.Result = s.result("Status", err)
-		return resp
+		return nil, err
 	}
-	blob := EncodeStatusBlob(list)
-	resp.RequiredSize = uint32(len(blob))
-	if uint64(len(blob)) > uint64(size) {
-		resp.Result = ERROR_INSUFFICIENT_BUFFER
-		return resp
-	}
-	copy(resp.Buffer, blob)
-	resp.NumServices = uint32(len(list))
-	return resp
+	return &Server{d: d}, nil
 }
+
+// acceptors are the security providers the server accepts. Kerberos
+// lands here when its package does.
+func acceptors(cfg ServerConfig) []rpc.Acceptor {
+	nc := ntlm.ServerConfig{
+		NetBIOSComputer: cfg.NetBIOSComputer, NetBIOSDomain: cfg.NetBIOSDomain,
+		DNSComputer: cfg.DNSComputer, DNSDomain: cfg.DNSDomain,
+		Creds: cfg.Users, Rand: cfg.Rand, Now: cfg.Now,
+	}
+	return []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc}}
+}
+
+// Serve accepts activation requests on activation and the object's
+// calls on object until Shutdown or Close, which make it return
+// ErrServerClosed.
+func (s *Server) Serve(activation, object net.Listener) error { return s.d.Serve(activation, object) }
+
+// ListenAndServe listens on ServerConfig.ActivationAddr and ObjectAddr
+// and serves.
+func (s *Server) ListenAndServe() error { return s.d.ListenAndServe() }
+
+// Shutdown stops accepting, lets the calls in progress finish until ctx
+// ends, then closes every connection.
+func (s *Server) Shutdown(ctx context.Context) error { return s.d.Shutdown(ctx) }
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error { return s.d.Close() }
+
+// ActivationAddr and ObjectAddr are where the server listens, once
+// serving (nil before).
+func (s *Server) ActivationAddr() net.Addr { return s.d.ActivationAddr() }
+
+// ObjectAddr: see ActivationAddr.
+func (s *Server) ObjectAddr() net.Addr { return s.d.ObjectAddr() }
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown
+// or Close.
+var ErrServerClosed = dcom.ErrServerClosed

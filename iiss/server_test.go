@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/iiss/iisstest"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/rpc"
 )
@@ -18,7 +18,7 @@ import (
 // loopConn runs calls through Server.Invoke in one transfer syntax,
 // without ORPC headers, as the DCOM runtime would after ORPCTHIS.
 type loopConn struct {
-	srv    *iiss.Server
+	srv    *iiss.Object
 	syntax ndr.Syntax
 	iid    ndr.GUID
 }
@@ -41,7 +41,7 @@ func (c *loopConn) Call(ctx context.Context, op uint16, req func(*ndr.Writer), r
 func wireFactory(syntax ndr.Syntax) iisstest.Factory {
 	return func(t *testing.T, cfg iisstest.Config) (iiss.Service, iisstest.Control) {
 		local, ctl := iisstest.LocalFactory(t, cfg)
-		srv := iiss.NewServer(local, iiss.ServerOptions{})
+		srv := iiss.NewObject(local, iiss.ObjectOptions{})
 		return iiss.NewClient(&loopConn{srv: srv, syntax: syntax, iid: iiss.IID_IIisServiceControl},
 			iiss.StatusFetchOptions{InitialSize: 16}), ctl
 	}
@@ -50,7 +50,7 @@ func wireFactory(syntax ndr.Syntax) iisstest.Factory {
 func TestWireContractNDR20(t *testing.T) { iisstest.TestService(t, wireFactory(ndr.NDR20)) }
 func TestWireContractNDR64(t *testing.T) { iisstest.TestService(t, wireFactory(ndr.NDR64)) }
 
-func invoke(t *testing.T, srv *iiss.Server, syn ndr.Syntax, iid ndr.GUID, op uint16, in []byte) ([]byte, error) {
+func invoke(t *testing.T, srv *iiss.Object, syn ndr.Syntax, iid ndr.GUID, op uint16, in []byte) ([]byte, error) {
 	t.Helper()
 	out := ndr.NewWriter(syn)
 	err := srv.Invoke(context.Background(), &dcom.Call{IID: iid, Opnum: op, In: ndr.NewReader(in, syn), Out: out})
@@ -72,7 +72,7 @@ func TestStatusSizing(t *testing.T) {
 			list, _ := local.Status(context.Background())
 			blob := iiss.EncodeStatusBlob(list)
 			req := uint32(len(blob))
-			srv := iiss.NewServer(local, iiss.ServerOptions{MaxStatusBuffer: 4096})
+			srv := iiss.NewObject(local, iiss.ObjectOptions{MaxStatusBuffer: 4096})
 			status := func(size uint32) (iiss.StatusResponse, error) {
 				w := ndr.NewWriter(syn)
 				iiss.EncodeStatusRequest(w, size)
@@ -116,7 +116,7 @@ func TestDecodeStatusResponseCountMismatch(t *testing.T) {
 }
 
 func TestOpnumRange(t *testing.T) {
-	srv := iiss.NewServer(iisstest.NewFake(nil, false), iiss.ServerOptions{})
+	srv := iiss.NewObject(iisstest.NewFake(nil, false), iiss.ObjectOptions{})
 	for _, c := range []struct {
 		iid ndr.GUID
 		op  uint16
@@ -128,7 +128,7 @@ func TestOpnumRange(t *testing.T) {
 }
 
 func TestShortStubFaults(t *testing.T) {
-	srv := iiss.NewServer(iisstest.NewFake(nil, false), iiss.ServerOptions{})
+	srv := iiss.NewObject(iisstest.NewFake(nil, false), iiss.ObjectOptions{})
 	for _, op := range []uint16{4, 5, 6, 7, 8, 9, 10} {
 		if _, err := invoke(t, srv, ndr.NDR20, iiss.IID_IIisServiceControl, op, []byte{1}); faultStatus(err) != 0x6F7 {
 			t.Errorf("opnum %d with a 1-byte stub: %v, want fault 0x6F7", op, err)
@@ -157,7 +157,7 @@ func TestRoundTrips(t *testing.T) {
 	for syn, ops := range golden {
 		for op, g := range ops {
 			f := iisstest.NewFake(standardSpecs(), false)
-			srv := iiss.NewServer(f, iiss.ServerOptions{})
+			srv := iiss.NewObject(f, iiss.ObjectOptions{})
 			w := ndr.NewWriter(syn)
 			switch op {
 			case iiss.OpStop:
@@ -187,7 +187,7 @@ func TestCallerReachesService(t *testing.T) {
 	var got iiss.AuditRecord
 	local, _ := iisstest.NewLocal(t, iisstest.Config{Specs: standardSpecs()}, iiss.LocalOptions{
 		Auditor: iiss.AuditorFunc(func(_ context.Context, r iiss.AuditRecord) { got = r })})
-	c := iiss.NewClient(&loopConn{srv: iiss.NewServer(local, iiss.ServerOptions{}), syntax: ndr.NDR20, iid: iiss.IID_IIisServiceControl}, iiss.StatusFetchOptions{})
+	c := iiss.NewClient(&loopConn{srv: iiss.NewObject(local, iiss.ObjectOptions{}), syntax: ndr.NDR20, iid: iiss.IID_IIisServiceControl}, iiss.StatusFetchOptions{})
 	if err := c.Kill(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,16 @@ package iiss
 import (
 	"context"
 	"fmt"
+
+	"github.com/iisctl/iisctl/internal/iisswire"
 )
 
 // StatusCall performs one Status call with dwBufferSize = bufSize and
 // returns the decoded response (see [DecodeStatusResponse]).
-type StatusCall func(ctx context.Context, bufSize uint32) (StatusResponse, error)
+type statusCallFunc func(ctx context.Context, bufSize uint32) (iisswire.StatusResponse, error)
 
 // StatusFetchOptions bounds [FetchStatus]; the zero value uses defaults.
-type StatusFetchOptions struct {
+type statusFetchOptions struct {
 	InitialSize uint32 // first guess; default 4096
 	MaxSize     uint32 // never ask for more; default DefaultMaxStatusBuffer
 	MaxAttempts int    // default 5
@@ -21,7 +23,7 @@ type StatusFetchOptions struct {
 // A server answering 0x7A with required == dwBufferSize (the "not
 // greater than" reading of 3.1.4.4, wire-contract §9.2) gets +2. The
 // blob of a successful answer is decoded with [DecodeStatusBlob].
-func FetchStatus(ctx context.Context, call StatusCall, o StatusFetchOptions) ([]ServiceStatus, error) {
+func fetchStatus(ctx context.Context, call statusCallFunc, o statusFetchOptions) ([]ServiceStatus, error) {
 	size := o.InitialSize
 	if size == 0 {
 		size = 4096
@@ -42,8 +44,8 @@ func FetchStatus(ctx context.Context, call StatusCall, o StatusFetchOptions) ([]
 		}
 		switch {
 		case !resp.Result.Failed():
-			list, _, err := DecodeStatusBlob(resp.Buffer, resp.NumServices)
-			return list, err
+			list, _, err := iisswire.DecodeStatusBlob(resp.Buffer, resp.NumServices)
+			return statuses(list), err
 		case resp.Result != ERROR_INSUFFICIENT_BUFFER:
 			return nil, resp.Result
 		}
@@ -65,4 +67,25 @@ func nextStatusSize(size, required uint32) uint32 {
 		return 0xFFFFFFFF
 	}
 	return size + 2
+}
+
+// entries and statuses convert between the API's ServiceStatus and the
+// wire's Entry (the same fields).
+func entries(list []ServiceStatus) []iisswire.Entry {
+	out := make([]iisswire.Entry, len(list))
+	for i, s := range list {
+		out[i] = iisswire.Entry(s)
+	}
+	return out
+}
+
+func statuses(list []iisswire.Entry) []ServiceStatus {
+	if list == nil {
+		return nil
+	}
+	out := make([]ServiceStatus, len(list))
+	for i, e := range list {
+		out[i] = ServiceStatus(e)
+	}
+	return out
 }

@@ -56,7 +56,7 @@ func services(n int) []iiss.ServiceStatus {
 // initial guess, and still gets a list that grew past its guess.
 func TestStatusSizeHint(t *testing.T) {
 	s := &listService{list: services(3)}
-	c := &sizeConn{loopConn: loopConn{srv: iiss.NewServer(s, iiss.ServerOptions{}), syntax: ndr.NDR20, iid: iiss.IID_IIisServiceControl}}
+	c := &sizeConn{loopConn: loopConn{srv: iiss.NewObject(s, iiss.ObjectOptions{}), syntax: ndr.NDR20, iid: iiss.IID_IIisServiceControl}}
 	cl := iiss.NewClient(c, iiss.StatusFetchOptions{})
 	ctx := context.Background()
 	need := uint32(len(iiss.EncodeStatusBlob(s.list)))

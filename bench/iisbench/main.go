@@ -180,11 +180,11 @@ func procRSS(pid int) int64 {
 }
 
 // warmOp calls Status on one held reference per worker.
-func warmOp(cfg iiss.DialConfig, workers int) (op, func()) {
-	conns := make([]*iiss.Conn, workers)
+func warmOp(cfg benchDial, workers int) (op, func()) {
+	conns := make([]*iiss.Client, workers)
 	return func(ctx context.Context, w int) error {
 			if conns[w] == nil {
-				c, err := iiss.Dial(ctx, cfg)
+				c, err := cfg.dial(ctx)
 				if err != nil {
 					return err
 				}
@@ -229,9 +229,9 @@ func echoOp(addr string, workers, req, resp int) (op, func()) {
 
 // measureSizes finds the bytes a warm Status moves each way, from the
 // server's syscall counters over n calls on one connection.
-func measureSizes(cfg iiss.DialConfig, pid, n int) (req, resp int) {
+func measureSizes(cfg benchDial, pid, n int) (req, resp int) {
 	ctx := context.Background()
-	c, err := iiss.Dial(ctx, cfg)
+	c, err := cfg.dial(ctx)
 	if err != nil {
 		fail(err)
 	}
@@ -292,7 +292,7 @@ func all(args []string) {
 	if err != nil || perr != nil {
 		fail(fmt.Errorf("bad -target %q", *target))
 	}
-	cfg := iiss.DialConfig{Host: host, Port: port, User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}
+	cfg := benchDial{net.JoinHostPort(host, strconv.Itoa(port)), iiss.ClientConfig{Credentials: iiss.Credentials{User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}}}
 
 	if *statusOnly {
 		for _, c := range []int{1, 16} {
@@ -341,7 +341,7 @@ func all(args []string) {
 	}
 }
 
-func warmFigures(cfg iiss.DialConfig, echoAddr string, echoPID, iissdPID, req, resp int, conns []int, rounds, n int, d time.Duration) {
+func warmFigures(cfg benchDial, echoAddr string, echoPID, iissdPID, req, resp int, conns []int, rounds, n int, d time.Duration) {
 	for _, c := range conns {
 		var thr, p50r, cpur []float64
 		var wl, el []load
@@ -411,9 +411,9 @@ func timeProc(name string, args ...string) (wall, cpu time.Duration) {
 
 // holdFigure runs a separate holder process (so only iissd's RSS is
 // measured) that opens n authenticated object references and waits.
-func holdFigure(cfg iiss.DialConfig, pid, n int) {
+func holdFigure(cfg benchDial, pid, n int) {
 	rss0 := procRSS(pid)
-	cmd := exec.Command("/proc/self/exe", "hold", "-target", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), "-n", strconv.Itoa(n))
+	cmd := exec.Command("/proc/self/exe", "hold", "-target", cfg.addr, "-n", strconv.Itoa(n))
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -441,8 +441,8 @@ func holdCmd(args []string) {
 	fs.Parse(args)
 	host, portStr, _ := net.SplitHostPort(*target)
 	port, _ := strconv.Atoi(portStr)
-	cfg := iiss.DialConfig{Host: host, Port: port, User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}
-	conns := make([]*iiss.Conn, *n)
+	cfg := benchDial{net.JoinHostPort(host, strconv.Itoa(port)), iiss.ClientConfig{Credentials: iiss.Credentials{User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}}}
+	conns := make([]*iiss.Client, *n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var ferr atomic.Value
@@ -455,7 +455,7 @@ func holdCmd(args []string) {
 				if i >= *n {
 					return
 				}
-				c, err := iiss.Dial(context.Background(), cfg)
+				c, err := cfg.dial(context.Background())
 				if err != nil {
 					ferr.Store(err)
 					return
@@ -510,4 +510,14 @@ func (w *countWriter) Write(p []byte) (int, error) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "iisbench:", err)
 	os.Exit(2)
+}
+
+// benchDial is where and how the workloads dial.
+type benchDial struct {
+	addr string
+	cfg  iiss.ClientConfig
+}
+
+func (d benchDial) dial(ctx context.Context) (*iiss.Client, error) {
+	return iiss.Dial(ctx, d.addr, d.cfg)
 }

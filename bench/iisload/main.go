@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,12 +22,10 @@ func main() {
 	n := flag.Int("n", 2000, "operations per workload at most")
 	dur := flag.Duration("duration", 10*time.Second, "time per workload at most")
 	flag.Parse()
-	host, portStr, err := net.SplitHostPort(*target)
-	port, perr := strconv.Atoi(portStr)
-	if err != nil || perr != nil {
+	if _, _, err := net.SplitHostPort(*target); err != nil {
 		fail(fmt.Errorf("bad -target %q", *target))
 	}
-	cfg := iiss.DialConfig{Host: host, Port: port, User: *user, Password: os.Getenv("IISCTL_PASSWORD")}
+	cfg := dialer{*target, iiss.ClientConfig{Credentials: iiss.Credentials{User: *user, Password: os.Getenv("IISCTL_PASSWORD")}}}
 	warm := run("warm: Status on a held reference", *workers, *n, *dur, warmOp(cfg))
 	cold := run("cold: activate + Status + release", *workers, *n, *dur, coldOp(cfg))
 	if warm.mean > 0 {
@@ -36,19 +33,29 @@ func main() {
 	}
 }
 
+// dialer is where and how the workloads dial.
+type dialer struct {
+	target string
+	cfg    iiss.ClientConfig
+}
+
+func (d dialer) dial(ctx context.Context) (*iiss.Client, error) {
+	return iiss.Dial(ctx, d.target, d.cfg)
+}
+
 // op performs one operation for worker w.
 type op func(ctx context.Context, w int) error
 
-func warmOp(cfg iiss.DialConfig) op {
+func warmOp(cfg dialer) op {
 	var mu sync.Mutex
-	conns := map[int]*iiss.Conn{}
+	conns := map[int]*iiss.Client{}
 	return func(ctx context.Context, w int) error {
 		mu.Lock()
 		c := conns[w]
 		mu.Unlock()
 		if c == nil {
 			var err error
-			if c, err = iiss.Dial(ctx, cfg); err != nil {
+			if c, err = cfg.dial(ctx); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -60,9 +67,9 @@ func warmOp(cfg iiss.DialConfig) op {
 	}
 }
 
-func coldOp(cfg iiss.DialConfig) op {
+func coldOp(cfg dialer) op {
 	return func(ctx context.Context, _ int) error {
-		c, err := iiss.Dial(ctx, cfg)
+		c, err := cfg.dial(ctx)
 		if err != nil {
 			return err
 		}

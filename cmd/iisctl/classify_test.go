@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,8 +30,15 @@ func TestExitCodeAndHint(t *testing.T) {
 		{iiss.E_ACCESSDENIED, ExitAuth, "Administrators group"},
 		{fmt.Errorf("bind: %w", ntlm.ErrLogonFailure), ExitAuth, "the logon to h:1135 failed"},
 		{&rpc.BindNakError{Reason: rpc.NakAuthTypeNotRecognized}, ExitAuth, "does not accept --auth ntlm"},
-		{dialErr(context.DeadlineExceeded), ExitUnreachable, "TCP port 1135"},
-		{rpc.ErrConnClosed, ExitUnreachable, "the connection to h:1135 broke"},
+		{dialErr(context.Background(), context.DeadlineExceeded, tg, time.Second), ExitDialTimeout, "--dial-timeout"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, ExitUnreachable, "TCP port 1135"},
+		{&net.DNSError{Err: "no such host", Name: "h", IsNotFound: true}, ExitHostNotFound, "does not resolve"},
+		{rpc.ErrConnClosed, ExitClosed, "the connection to h:1135 broke"},
+		{&iiss.Error{Kind: iiss.KindClosed, Addr: "h:1135", Err: io.EOF}, ExitClosed, "closed the connection before answering"},
+		{&rpc.BindNakError{Reason: rpc.NakLocalLimitExceeded}, ExitClosed, "connection limit"},
+		{&iiss.Error{Kind: iiss.KindNotRPC, Addr: "h:1135", Err: rpc.ErrMalformedPDU}, ExitNotRPC, "not in DCE/RPC"},
+		{&rpc.ContextRejectedError{Result: 2, Reason: 1}, ExitWrongPort, "object's port"},
+		{&rpc.FaultError{Status: rpc.StatusAccessDenied}, ExitAuth, "--auth-level privacy"},
 		{iiss.ERROR_SERVICE_REQUEST_TIMEOUT_ALT, ExitTimeout, "--timeout"},
 		{context.DeadlineExceeded, ExitTimeout, "--timeout"},
 		{iiss.ERROR_RESOURCE_DISABLED, ExitDisabled, "iisreset /enable"},
@@ -45,21 +55,22 @@ func TestExitCodeAndHint(t *testing.T) {
 	}
 }
 
-func TestDialTimeoutIsUnreachable(t *testing.T) {
+func TestDialTimeoutHasItsOwnCode(t *testing.T) {
 	e := newEnv(false)
 	e.f.Dial = func(ctx context.Context, _ Target, _ Credentials, _ ConnOptions) (Conn, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
 	code := e.run(t, "iisctl", "kill", "-u", "bob", "--dial-timeout", "10ms", "h")
-	if code != ExitUnreachable {
+	if code != ExitDialTimeout {
 		t.Fatalf("exit %d", code)
 	}
-	check(t, "stdout", e.out.String(), "h\tfailed\tThe RPC server is unavailable (0x800706BA)\t1.5s\n")
-	if !errors.Is(dialErr(context.DeadlineExceeded), iisreset.RPC_S_SERVER_UNAVAILABLE) {
+	check(t, "stdout", e.out.String(), "h\tfailed\tThe RPC server is unavailable: no answer within the dial timeout (0x800706BA)\t1.5s\n")
+	err := dialErr(context.Background(), context.DeadlineExceeded, Target{"h", 135}, time.Second)
+	if !errors.Is(err, iisreset.RPC_S_SERVER_UNAVAILABLE) || !errors.Is(err, iiss.ErrDialTimeout) || !errors.Is(err, iiss.ErrUnreachable) {
 		t.Error("dialErr does not mark a timeout")
 	}
-	if err := dialErr(iiss.E_ACCESSDENIED); err != iiss.E_ACCESSDENIED {
+	if err := dialErr(context.Background(), iiss.E_ACCESSDENIED, Target{"h", 135}, time.Second); err != iiss.E_ACCESSDENIED {
 		t.Errorf("dialErr rewrote an HRESULT: %v", err)
 	}
 }

@@ -73,14 +73,20 @@
 //	0  every host succeeded
 //	1  a host failed with another HRESULT or error
 //	2  usage error; nothing was attempted
-//	3  authentication failed or access denied
-//	4  unreachable host or broken connection
+//	3  logon failure, access denied, authentication refused
+//	4  connection refused or no route to the host
 //	5  timeout (0x8007041D): the services did not answer in time
 //	6  remote control disabled on the server (0x800710D5)
 //	7  not implemented (E_NOTIMPL: Reboot on Windows)
+//	8  the host name does not resolve
+//	9  no answer while connecting within --dial-timeout
+//	10 the server closed the connection (at its limit, or mid-call)
+//	11 the port does not speak DCE/RPC (a web server?)
+//	12 a DCE/RPC port without DCOM activation (the object's port?)
 //
-// With several hosts the most serious failure decides: 3 > 4 > 6 > 5 >
-// 7 > 1 > 0 — account and network problems, which usually affect every
+// Each is one iiss.Kind (iiss.Classify). With several hosts the most
+// serious failure decides: 3 > 4, 8-12 > 6 > 5 > 7 > 1 > 0 — account and
+// network problems, which usually affect every
 // host, before the state of one server. iisreset mode uses the same codes.
 //
 // # Timeouts

@@ -5,25 +5,51 @@ import (
 	"fmt"
 
 	"github.com/iisctl/iisctl/iiss"
-	"github.com/iisctl/iisctl/internal/iisreset"
 )
 
 // Exit codes (see the package documentation and `iisctl help exit-codes`).
+// Each kind of failure the library tells apart ([iiss.Kind]) has its own.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitUsage       = 2
-	ExitAuth        = 3
-	ExitUnreachable = 4
-	ExitTimeout     = 5
-	ExitDisabled    = 6
-	ExitNotImpl     = 7
+	ExitOK           = 0
+	ExitFailed       = 1
+	ExitUsage        = 2
+	ExitAuth         = 3  // logon failure, access denied, authentication refused
+	ExitUnreachable  = 4  // connection refused, no route to the host
+	ExitTimeout      = 5  // the services did not finish in time
+	ExitDisabled     = 6  // remote control disabled on the server
+	ExitNotImpl      = 7  // E_NOTIMPL (Windows' answer to Reboot)
+	ExitHostNotFound = 8  // the host name does not resolve
+	ExitDialTimeout  = 9  // no answer while connecting within --dial-timeout
+	ExitClosed       = 10 // the server closed the connection (or refused it at its limit)
+	ExitNotRPC       = 11 // the port does not speak DCE/RPC (a web server, ...)
+	ExitWrongPort    = 12 // a DCE/RPC port without DCOM activation (the object port?)
 )
 
-// exitPriority ranks failures for a fleet: the highest wins.
+// exitCodes maps each kind of failure to its exit code; kinds not listed
+// are ExitFailed.
+var exitCodes = map[iiss.Kind]int{
+	iiss.KindNone:             ExitOK,
+	iiss.KindLogonFailure:     ExitAuth,
+	iiss.KindAccessDenied:     ExitAuth,
+	iiss.KindAuthNotSupported: ExitAuth,
+	iiss.KindUnreachable:      ExitUnreachable,
+	iiss.KindTimeout:          ExitTimeout,
+	iiss.KindDisabled:         ExitDisabled,
+	iiss.KindNotImplemented:   ExitNotImpl,
+	iiss.KindHostNotFound:     ExitHostNotFound,
+	iiss.KindDialTimeout:      ExitDialTimeout,
+	iiss.KindClosed:           ExitClosed,
+	iiss.KindBusy:             ExitClosed,
+	iiss.KindNotRPC:           ExitNotRPC,
+	iiss.KindWrongPort:        ExitWrongPort,
+}
+
+// exitPriority ranks failures for a fleet: the highest wins; a problem
+// with the account, then with reaching the host, before one with a server.
 var exitPriority = map[int]int{
-	ExitOK: 0, ExitFailed: 1, ExitNotImpl: 2, ExitTimeout: 3,
-	ExitDisabled: 4, ExitUnreachable: 5, ExitAuth: 6,
+	ExitOK: 0, ExitFailed: 1, ExitNotImpl: 2, ExitTimeout: 3, ExitDisabled: 4,
+	ExitUnreachable: 5, ExitHostNotFound: 5, ExitDialTimeout: 5, ExitClosed: 5, ExitNotRPC: 5, ExitWrongPort: 5,
+	ExitAuth: 6,
 }
 
 // worse returns whichever exit code wins.
@@ -36,21 +62,8 @@ func worse(a, b int) int {
 
 // exitCodeOf classifies a host's error.
 func exitCodeOf(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	switch h := iisreset.Code(err); h {
-	case iiss.E_ACCESSDENIED, iisreset.ERROR_LOGON_FAILURE, iisreset.RPC_S_UNKNOWN_AUTHN_SERVICE:
-		return ExitAuth
-	case iisreset.RPC_S_SERVER_UNAVAILABLE, iisreset.RPC_S_CALL_FAILED, iisreset.RPC_S_CALL_FAILED_DNE,
-		iisreset.RPC_S_SERVER_TOO_BUSY:
-		return ExitUnreachable
-	case iiss.ERROR_SERVICE_REQUEST_TIMEOUT, iiss.ERROR_SERVICE_REQUEST_TIMEOUT_ALT, iisreset.ERROR_TIMEOUT:
-		return ExitTimeout
-	case iiss.ERROR_RESOURCE_DISABLED:
-		return ExitDisabled
-	case iiss.E_NOTIMPL:
-		return ExitNotImpl
+	if code, ok := exitCodes[iiss.Classify(err)]; ok {
+		return code
 	}
 	return ExitFailed
 }

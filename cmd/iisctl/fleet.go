@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 	"time"
 
@@ -55,8 +55,7 @@ func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target) 
 	return r
 }
 
-// dial calls d within the dial timeout. Failures to reach the host are
-// marked RPC_S_SERVER_UNAVAILABLE, as Windows reports them.
+// dial calls d within the dial timeout.
 func dial(ctx context.Context, d Dialer, t Target, cred Credentials, opts ConnOptions) (Conn, error) {
 	if opts.DialTimeout > 0 {
 		var cancel context.CancelFunc
@@ -65,19 +64,20 @@ func dial(ctx context.Context, d Dialer, t Target, cred Credentials, opts ConnOp
 	}
 	c, err := d(ctx, t, cred, opts)
 	if err != nil {
-		return nil, dialErr(err)
+		return nil, dialErr(ctx, err, t, opts.DialTimeout)
 	}
 	return c, nil
 }
 
-// dialErr marks a dial failure that carries no more precise HRESULT.
-func dialErr(err error) error {
-	if _, carried := iiss.AsHRESULT(err); carried {
+// dialErr marks a dial that ran out of time (before iiss.Dial could say
+// so itself, or in a Dialer that does not) as a dial timeout.
+func dialErr(ctx context.Context, err error, t Target, timeout time.Duration) error {
+	var e *iiss.Error
+	if errors.As(err, &e) {
 		return err
 	}
-	switch iisreset.Code(err) {
-	case iisreset.RPC_S_SERVER_UNAVAILABLE, iisreset.ERROR_TIMEOUT:
-		return fmt.Errorf("%w: %w", iisreset.RPC_S_SERVER_UNAVAILABLE, err)
+	if iiss.Classify(err) == iiss.KindTimeout || ctx.Err() == context.DeadlineExceeded && iiss.Classify(err) == iiss.KindOther {
+		return &iiss.Error{Kind: iiss.KindDialTimeout, Code: iiss.RPC_S_SERVER_UNAVAILABLE, Addr: t.String(), Timeout: timeout, Err: err}
 	}
 	return err
 }

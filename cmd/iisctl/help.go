@@ -44,14 +44,22 @@ const exitCodesHelp = `Exit codes:
   0  every host succeeded
   1  a host failed with another HRESULT or error
   2  usage error (bad flag, host or iisreset switch); nothing was attempted
-  3  authentication failed or access denied (logon failure, E_ACCESSDENIED)
-  4  a host was unreachable or the connection broke (RPC server unavailable)
-  5  timeout: the services did not answer in time (0x8007041D)
+  3  logon failure, access denied, or authentication refused
+     (ERROR_LOGON_FAILURE, E_ACCESSDENIED, RPC_S_UNKNOWN_AUTHN_SERVICE)
+  4  connection refused or no route to the host (RPC server unavailable)
+  5  timeout: the services did not finish in time (0x8007041D); raise --timeout
   6  remote control is disabled on the server (0x800710D5)
   7  not implemented (E_NOTIMPL, e.g. Reboot on Windows)
+  8  the host name does not resolve (DNS)
+  9  no answer while connecting within --dial-timeout; raise --dial-timeout
+ 10  the server closed the connection (at its connection limit, or the
+     connection broke during a call)
+ 11  the port does not speak DCE/RPC (a web server or another service)
+ 12  the port speaks DCE/RPC but is not DCOM activation (the object's port
+     instead of 135?)
 
 With several hosts the most serious failure decides, in this order:
-  3 > 4 > 6 > 5 > 7 > 1 > 0
+  3 > 4, 8, 9, 10, 11, 12 (the first given) > 6 > 5 > 7 > 1 > 0
 (a problem with your account or the network before one with a server).
 iisreset mode uses the same codes.
 `

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
-	"github.com/iisctl/iisctl/internal/iisreset"
 	"github.com/iisctl/iisctl/rpc"
 )
 
@@ -24,9 +23,7 @@ func hint(o *ActionOptions, r hostResult) string {
 // first deserves a larger timeout, named as the mode takes it (--timeout
 // or iisreset's /TIMEOUT:seconds). elapsed is how long the call took.
 func serviceTimeoutHint(t Target, err error, timeout, elapsed time.Duration, flag string) (string, bool) {
-	switch iisreset.Code(err) {
-	case iiss.ERROR_SERVICE_REQUEST_TIMEOUT, iiss.ERROR_SERVICE_REQUEST_TIMEOUT_ALT:
-	default:
+	if !errors.Is(err, iiss.ErrServiceRequestTimeout) {
 		return "", false
 	}
 	if elapsed >= timeout {
@@ -58,35 +55,55 @@ func (o *ActionOptions) stepTimeout(step string) time.Duration {
 // hintFor explains err, or returns "" when there is nothing to add: which right is missing, which port is closed,
 // which flag to change.
 func hintFor(t Target, err error, c ConnOptions, timeout time.Duration) string {
-	var fe *rpc.FaultError
-	if errors.As(err, &fe) && fe.Status == rpc.StatusAccessDenied {
-		// An RPC-level denial: the NTLM logon (auth3) or the authentication
-		// level was refused before any DCOM call ran ([MS-RPCE] 3.3.1.5.2.1).
-		return fmt.Sprintf("%s refused the logon: check the user name, the domain (-u DOMAIN\\USER), the password "+
-			"or --hashes, and that --auth-level %s is allowed (iissd requires privacy by default).", t, levelName(c.AuthLevel))
-	}
-	switch h := iisreset.Code(err); h {
-	case iiss.E_ACCESSDENIED:
-		return fmt.Sprintf("%s accepted the logon but refused the call: the account must be in the server's "+
-			"Administrators group (or a domain administrator) on Windows, or have the admin role in iissd's users file.", t)
-	case iisreset.ERROR_LOGON_FAILURE:
+	var e *iiss.Error
+	dialing := errors.As(err, &e) && e.Addr != ""
+	switch iiss.Classify(err) {
+	case iiss.KindLogonFailure:
+		var fe *rpc.FaultError
+		if errors.As(err, &fe) && fe.Status == rpc.StatusAccessDenied {
+			// An RPC-level denial: the NTLM logon (auth3) or the authentication
+			// level was refused before any DCOM call ran ([MS-RPCE] 3.3.1.5.2.1).
+			return fmt.Sprintf("%s refused the logon: check the user name, the domain (-u DOMAIN\\USER), the password "+
+				"or --hashes, and that --auth-level %s is allowed (iissd requires privacy by default).", t, c.AuthLevel)
+		}
 		return fmt.Sprintf("the logon to %s failed: check the user name, the domain (-u DOMAIN\\USER) "+
 			"and the password or --hashes.", t)
-	case iisreset.RPC_S_UNKNOWN_AUTHN_SERVICE:
-		return fmt.Sprintf("%s does not accept --auth %s; try --auth ntlm or --auth spnego.", t, authName(c.AuthType))
-	case iisreset.RPC_S_SERVER_UNAVAILABLE, iisreset.RPC_S_SERVER_TOO_BUSY:
+	case iiss.KindAccessDenied:
+		return fmt.Sprintf("%s accepted the logon but refused the call: the account must be in the server's "+
+			"Administrators group (or a domain administrator) on Windows, or have the admin role in iissd's users file.", t)
+	case iiss.KindAuthNotSupported:
+		return fmt.Sprintf("%s does not accept --auth %s; try --auth ntlm or --auth spnego.", t, c.AuthType)
+	case iiss.KindHostNotFound:
+		return fmt.Sprintf("the name %s does not resolve: check its spelling and DNS, or give an IP address.", t.Host)
+	case iiss.KindUnreachable:
 		return fmt.Sprintf("could not reach %s on TCP port %d (DCOM activation): check the host is up and that "+
 			"firewalls allow port %d and the object's port (a dynamic port, 49152-65535 on Windows; "+
 			"iissd uses a fixed one when [listen] object is set in iissd.toml).", t.Host, t.Port, t.Port)
-	case iisreset.RPC_S_CALL_FAILED, iisreset.RPC_S_CALL_FAILED_DNE:
+	case iiss.KindDialTimeout:
+		return fmt.Sprintf("%s did not answer within the dial timeout (%v): the host may be down, a firewall may drop "+
+			"the packets, or the server is overloaded; allow more with --dial-timeout (e.g. --dial-timeout %v).",
+			t, c.DialTimeout, suggestTimeout(c.DialTimeout))
+	case iiss.KindBusy:
+		return fmt.Sprintf("%s is at its connection limit; try again later, or with fewer hosts at once (--parallel).", t)
+	case iiss.KindClosed:
+		if dialing {
+			return fmt.Sprintf("%s closed the connection before answering: the server may be at its connection limit "+
+				"or refuse this client; try again later, and see the server's log.", t)
+		}
 		return fmt.Sprintf("the connection to %s broke: a firewall may block the object's port "+
 			"(dynamic on Windows; [listen] object in iissd.toml), or the server stopped.", t)
-	case iiss.ERROR_SERVICE_REQUEST_TIMEOUT, iiss.ERROR_SERVICE_REQUEST_TIMEOUT_ALT, iisreset.ERROR_TIMEOUT:
+	case iiss.KindNotRPC:
+		return fmt.Sprintf("%s answered, but not in DCE/RPC: another service (a web server?) listens on port %d; "+
+			"give the DCOM activation port (135, or iissd's [listen] activation).", t, t.Port)
+	case iiss.KindWrongPort:
+		return fmt.Sprintf("%s speaks DCE/RPC but does not activate DCOM objects: port %d may be the object's port; "+
+			"give the activation port (135, or iissd's [listen] activation): iisctl finds the object's port from there.", t, t.Port)
+	case iiss.KindTimeout:
 		return fmt.Sprintf("the services on %s did not finish within %v; allow more with --timeout (e.g. --timeout %v).",
 			t, timeout, suggestTimeout(timeout))
-	case iiss.ERROR_RESOURCE_DISABLED:
+	case iiss.KindDisabled:
 		return fmt.Sprintf("remote control is disabled on %s; run iisreset /enable on that computer to allow it.", t)
-	case iiss.E_NOTIMPL:
+	case iiss.KindNotImplemented:
 		return fmt.Sprintf("%s does not implement this call: Windows answers E_NOTIMPL to Reboot; "+
 			"iissd reboots only with [control] reboot = true.", t)
 	}
@@ -98,21 +115,4 @@ func suggestTimeout(d time.Duration) time.Duration {
 		return 2 * time.Minute
 	}
 	return 2 * d
-}
-
-func authName(a AuthType) string {
-	if a == AuthSPNEGO {
-		return "spnego"
-	}
-	return "ntlm"
-}
-
-func levelName(l AuthLevel) string {
-	switch l {
-	case AuthLevelConnect:
-		return "connect"
-	case AuthLevelIntegrity:
-		return "integrity"
-	}
-	return "privacy"
 }

@@ -26,14 +26,14 @@ func TestStatusTTY(t *testing.T) {
 	e := fleetEnv(true)
 	code := e.run(t, "iisctl", "status", "-u", "bob", "web01", "web02:1135", "web04")
 	check(t, "stdout", e.out.String(), ""+
-		"HOST        SERVICE   DISPLAY NAME                                STATE    EXIT CODE\n"+
-		"web01       web       Test Web Service                            Running  0\n"+
-		"web01       worker    Test Worker Service                         Running  0\n"+
-		"web01       ondemand  Test On-Demand Service                      Stopped  0\n"+
-		"web02:1135  web       Test Web Service                            Stopped  0\n"+
-		"web02:1135  worker    Test Worker Service                         Stopped  0\n"+
-		"web02:1135  ondemand  Test On-Demand Service                      Stopped  0\n"+
-		"web04       -         The RPC server is unavailable (0x800706BA)  failed   -\n")
+		"HOST        SERVICE   DISPLAY NAME                                                    STATE    EXIT CODE\n"+
+		"web01       web       Test Web Service                                                Running  0\n"+
+		"web01       worker    Test Worker Service                                             Running  0\n"+
+		"web01       ondemand  Test On-Demand Service                                          Stopped  0\n"+
+		"web02:1135  web       Test Web Service                                                Stopped  0\n"+
+		"web02:1135  worker    Test Worker Service                                             Stopped  0\n"+
+		"web02:1135  ondemand  Test On-Demand Service                                          Stopped  0\n"+
+		"web04       -         The RPC server is unavailable: connection refused (0x800706BA)  failed   -\n")
 	check(t, "stderr", e.errOut.String(), ""+
 		"hint: could not reach web04 on TCP port 135 (DCOM activation): check the host is up and that firewalls allow "+
 		"port 135 and the object's port (a dynamic port, 49152-65535 on Windows; iissd uses a fixed one when "+

@@ -33,7 +33,7 @@ func TestResetMode(t *testing.T) {
 			"Attempting stop...\nInternet services successfully stopped\nAttempting start...\nInternet services successfully restarted\n",
 			"", 0, "stop 20s force=true; start 1m0s; close"},
 		{"unreachable", []string{"iisreset", "-u", "bob", "h"}, func(e *env) { e.dialErrs["h"] = refused },
-			"Attempting stop...\nRestart attempt failed.\nThe RPC server is unavailable. (2147944122, 800706ba)\n",
+			"Attempting stop...\nRestart attempt failed.\nThe RPC server is unavailable: connection refused. (2147944122, 800706ba)\n",
 			"hint: could not reach h on TCP port 135 (DCOM activation): check the host is up and that firewalls allow port 135 " +
 				"and the object's port (a dynamic port, 49152-65535 on Windows; iissd uses a fixed one when [listen] object is set in iissd.toml).\n",
 			ExitUnreachable, ""},

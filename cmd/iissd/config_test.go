@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iisctl/iisctl/iiss"
 )
 
 // The example configuration in the repository must load, so the
@@ -74,5 +76,20 @@ func TestWriteConfigRoundTrip(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v %v", fi.Mode(), err)
+	}
+}
+
+// TestServerConfigFromFile: the keys that shape the DCOM server reach
+// iiss.ServerConfig (the library tests what each one does on the wire).
+func TestServerConfigFromFile(t *testing.T) {
+	cfg := &Config{}
+	cfg.Control.StatusMaxBuffer = 4096
+	cfg.Security.MinAuthLevel = "integrity"
+	cfg.Security.NetBIOSComputer = "WEB01"
+	cfg.Listen.Names = []string{"web01.example.com"}
+	sc := serverConfig(cfg, nil, nil)
+	if sc.MaxStatusBuffer != 4096 || sc.MinAuthLevel != iiss.AuthLevelIntegrity || sc.NetBIOSComputer != "WEB01" ||
+		len(sc.Names) != 1 || sc.Names[0] != "web01.example.com" {
+		t.Fatalf("serverConfig: %+v", sc)
 	}
 }

@@ -394,13 +394,13 @@ func TestE2EAuthFailures(t *testing.T) {
 	t.Run("unknown-user", func(t *testing.T) {
 		r := cli(t, []string{"IISCTL_PASSWORD=" + testAdminPass}, "status", d.Target(), "-u", "nobody")
 		wantCode(t, r, 3)
-		wantContains(t, "stdout", r.stdout, d.Target()+"\t-\tAccess denied (0x80070005)\tfailed\t-\n")
+		wantContains(t, "stdout", r.stdout, d.Target()+"\t-\tLogon failure: unknown user name or bad password (0x8007052E)\tfailed\t-\n")
 		wantContains(t, "stderr", r.stderr, logonHint)
 	})
 	t.Run("json", func(t *testing.T) {
 		r := cli(t, []string{"IISCTL_PASSWORD=x"}, "status", d.Target(), "-u", "nobody", "--json")
 		wantCode(t, r, 3)
-		if j := parseJSON(t, r)[0]; j.OK || j.ExitCode != 3 || j.HRESULT != "0x80070005" || len(j.Services) != 0 {
+		if j := parseJSON(t, r)[0]; j.OK || j.ExitCode != 3 || j.HRESULT != "0x8007052E" || len(j.Services) != 0 {
 			t.Fatalf("%+v", j)
 		}
 	})
@@ -419,7 +419,7 @@ func TestE2EUnreachable(t *testing.T) {
 	_, port, _ := net.SplitHostPort(dead)
 	r := admin(t, "stop", dead, "--dial-timeout", "5s")
 	wantCode(t, r, 4)
-	wantRow(t, r, actionRow(dead, "failed", "The RPC server is unavailable (0x800706BA)"))
+	wantRow(t, r, actionRow(dead, "failed", "The RPC server is unavailable: connection refused (0x800706BA)"))
 	wantContains(t, "stderr", r.stderr, "could not reach 127.0.0.1 on TCP port "+port, "firewalls allow port "+port)
 	if r.dur > 20*time.Second {
 		t.Fatalf("took %v", r.dur)
@@ -534,7 +534,7 @@ func TestE2EFleet(t *testing.T) {
 	r := admin(t, "status", b.Target(), dead, a.Target())
 	wantCode(t, r, 4)
 	// A failed host keeps its place in the table (issue 14, point 8).
-	if want := demoRows(b.Target(), "Running", "Running", "Stopped") + dead + "\t-\tThe RPC server is unavailable (0x800706BA)\tfailed\t-\n" +
+	if want := demoRows(b.Target(), "Running", "Running", "Stopped") + dead + "\t-\tThe RPC server is unavailable: connection refused (0x800706BA)\tfailed\t-\n" +
 		demoRows(a.Target(), "Running", "Running", "Stopped"); r.stdout != want {
 		t.Fatalf("stdout:\n%s\nwant\n%s", r, want)
 	}
@@ -634,7 +634,7 @@ func TestE2EIISReset(t *testing.T) {
 	dead := freeAddr(t)
 	r = runBin(t, link, env, "-u", testAdmin, dead, "/STATUS")
 	wantCode(t, r, 4)
-	if want := "Status attempt failed.\nThe RPC server is unavailable. (2147944122, 800706ba)\n"; r.stdout != want {
+	if want := "Status attempt failed.\nThe RPC server is unavailable: connection refused. (2147944122, 800706ba)\n"; r.stdout != want {
 		t.Fatalf("iisreset /STATUS of a closed port\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr, "hint: could not reach")

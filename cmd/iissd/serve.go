@@ -13,12 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
-	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/ntlm"
-	"github.com/iisctl/iisctl/rpc"
-	"github.com/iisctl/iisctl/spnego"
 	"github.com/iisctl/iisctl/svc"
 	"github.com/iisctl/iisctl/svc/supervisor"
 )
@@ -52,9 +48,8 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 		return err
 	}
 	defer stopControl()
-	srv := newDCOMServer(cfg, creds, log)
-	obj := iiss.NewServer(local, iiss.ServerOptions{MaxStatusBuffer: cfg.Control.StatusMaxBuffer, Logger: log})
-	if err := srv.Register(iisClass(obj)); err != nil {
+	srv, err := iiss.NewServer(local, serverConfig(cfg, creds, log))
+	if err != nil {
 		return err
 	}
 	actL, objL, err := listen(cfg.Listen)
@@ -83,39 +78,28 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	return srv.Shutdown(sctx)
 }
 
-// iisClass registers IIisServiceControl ([MS-IISS] 1.9): a dual interface,
-// so IDispatch too. Activation and calls are for administrators only.
-func iisClass(obj dcom.Object) *dcom.Class {
-	return &dcom.Class{
-		CLSID: dcom.CLSID_IIisServiceControl,
-		Name:  "IIsServiceControl",
-		IIDs:  []ndr.GUID{dcom.IID_IIisServiceControl, dcom.IID_IDispatch},
-		New:   func(context.Context, dcom.Caller) (dcom.Object, error) { return obj, nil },
-	}
-}
-
-func authLevel(s string) rpc.AuthLevel {
+func authLevel(s string) iiss.AuthLevel {
 	switch s {
 	case "connect":
-		return rpc.AuthLevelConnect
+		return iiss.AuthLevelConnect
 	case "integrity":
-		return rpc.AuthLevelIntegrity
+		return iiss.AuthLevelIntegrity
 	}
-	return rpc.AuthLevelPrivacy
+	return iiss.AuthLevelPrivacy
 }
 
-func newDCOMServer(cfg *Config, creds ntlm.CredentialSource, log *slog.Logger) *dcom.Server {
-	nc := ntlm.ServerConfig{
+// serverConfig is the iiss.ServerConfig cfg describes.
+func serverConfig(cfg *Config, creds ntlm.CredentialSource, log *slog.Logger) iiss.ServerConfig {
+	return iiss.ServerConfig{
+		Users:           creds,
 		NetBIOSComputer: cfg.Security.NetBIOSComputer, NetBIOSDomain: cfg.Security.NetBIOSDomain,
-		DNSComputer: cfg.Security.DNSComputer, DNSDomain: cfg.Security.DNSDomain, Creds: creds,
-	}
-	return dcom.NewServer(&dcom.ServerConfig{
+		DNSComputer: cfg.Security.DNSComputer, DNSDomain: cfg.Security.DNSDomain,
 		ActivationAddr: cfg.Listen.Activation, ObjectAddr: cfg.Listen.Object, Names: cfg.Listen.Names,
-		Acceptors:      []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc}},
-		ObjectMinLevel: authLevel(cfg.Security.MinAuthLevel),
-		PingPeriod:     cfg.Control.PingPeriod.Duration,
-		Logger:         log,
-	})
+		MinAuthLevel:    authLevel(cfg.Security.MinAuthLevel),
+		PingPeriod:      cfg.Control.PingPeriod.Duration,
+		MaxStatusBuffer: cfg.Control.StatusMaxBuffer,
+		Logger:          log,
+	}
 }
 
 func listen(c ListenConfig) (act, obj net.Listener, err error) {

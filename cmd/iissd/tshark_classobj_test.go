@@ -121,7 +121,7 @@ func windowsRoad(t *testing.T, ctx context.Context, d *demoServer, rec *winclien
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := iiss.NewClient(obj, iiss.StatusFetchOptions{}).Status(ctx); err != nil {
+	if _, err := wireStatus(ctx, obj); err != nil {
 		t.Fatal(err)
 	}
 	if err := co.Release(ctx); err != nil {

@@ -301,11 +301,14 @@ func TestTsharkImpacketSealed(t *testing.T) {
 // Reboot, Kill and the RemRelease of Close; with SPNEGO, one Status.
 func TestTsharkGoClientSealed(t *testing.T) {
 	d := startDemo(t, demoOptions{})
-	host, ps, _ := net.SplitHostPort(d.Target())
-	port, _ := strconv.Atoi(ps)
-	dial := func(t *testing.T, ctx context.Context, spnego bool, initial uint32) *iiss.Conn {
-		conn, err := iiss.Dial(ctx, iiss.DialConfig{Host: host, Port: port, User: testAdmin, Password: testAdminPass,
-			SPNEGO: spnego, Status: iiss.StatusFetchOptions{InitialSize: initial}})
+	dial := func(t *testing.T, ctx context.Context, spnego bool, initial uint32) *iiss.Client {
+		auth := iiss.AuthNTLM
+		if spnego {
+			auth = iiss.AuthSPNEGO
+		}
+		conn, err := iiss.Dial(ctx, d.Act.String(), iiss.ClientConfig{
+			Credentials: iiss.Credentials{User: testAdmin, Password: testAdminPass},
+			Auth:        auth, StatusBufferSize: initial})
 		if err != nil {
 			t.Fatalf("Dial (SPNEGO %v): %v\n%s", spnego, err, d.Logs())
 		}

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/internal/iisswire"
 	"github.com/iisctl/iisctl/internal/winclient"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/spnego"
@@ -64,8 +65,7 @@ func TestWindowsClassObjectRoad(t *testing.T) {
 				t.Fatalf("releasing the class object: %v", err)
 			}
 
-			c := iiss.NewClient(obj, iiss.StatusFetchOptions{})
-			st, err := c.Status(ctx)
+			st, err := wireStatus(ctx, obj)
 			if err != nil {
 				t.Fatalf("Status: %v", err)
 			}
@@ -75,16 +75,16 @@ func TestWindowsClassObjectRoad(t *testing.T) {
 			if want := map[bool]ndr.Syntax{false: ndr.NDR20, true: ndr.NDR64}[tc.ndr64]; obj.Syntax() != want {
 				t.Errorf("object calls in %v, want %v", obj.Syntax(), want)
 			}
-			if err := c.Stop(ctx, 20*time.Second, false); err != nil {
+			if err := wireStop(ctx, obj, 20*time.Second); err != nil {
 				t.Fatalf("Stop: %v\n%s", err, d.Logs())
 			}
 			waitStates(t, d, map[string]string{"WAS": "Stopped", "W3SVC": "Stopped"})
-			if st, err = c.Status(ctx); err != nil || stateOf(st, "W3SVC") != svc.Stopped {
+			if st, err = wireStatus(ctx, obj); err != nil || stateOf(st, "W3SVC") != svc.Stopped {
 				t.Fatalf("Status after Stop: %v %+v", err, st)
 			}
 
 			// VBScript: o.Start 20000 (an integer literal is VT_I2).
-			hr, err := disp.CallByName(ctx, "Start", iiss.Variant{VT: iiss.VT_I2, Int: 20000})
+			hr, err := disp.CallByName(ctx, "Start", iisswire.Variant{VT: iisswire.VT_I2, Int: 20000})
 			if err != nil || hr != iiss.S_OK {
 				t.Fatalf("IDispatch Start = %v, %v\n%s", hr, err, d.Logs())
 			}
@@ -105,7 +105,40 @@ func TestWindowsClassObjectRoad(t *testing.T) {
 	}
 }
 
-func stateOf(list []iiss.ServiceStatus, name string) svc.State {
+// wireStatus is one Status call with a 4096-byte buffer, through the
+// wire stubs (the Windows-shaped client is not an iiss.Client).
+func wireStatus(ctx context.Context, obj *winclient.Object) ([]iisswire.Entry, error) {
+	var resp iisswire.StatusResponse
+	err := obj.Call(ctx, iisswire.OpStatus, func(w *ndr.Writer) { iisswire.EncodeStatusRequest(w, 4096) },
+		func(r *ndr.Reader) (err error) {
+			resp, err = iisswire.DecodeStatusResponse(r, 4096)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Result.Failed() {
+		return nil, resp.Result
+	}
+	list, _, err := iisswire.DecodeStatusBlob(resp.Buffer, resp.NumServices)
+	return list, err
+}
+
+// wireStop is Stop, unforced, through the wire stubs.
+func wireStop(ctx context.Context, obj *winclient.Object, timeout time.Duration) error {
+	var hr iisswire.HRESULT
+	err := obj.Call(ctx, iisswire.OpStop, func(w *ndr.Writer) { iisswire.EncodeStopRequest(w, timeout, false) },
+		func(r *ndr.Reader) (err error) {
+			hr, err = iisswire.DecodeResultResponse(r)
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	return hr.Err()
+}
+
+func stateOf(list []iisswire.Entry, name string) svc.State {
 	for _, s := range list {
 		if s.Name == name {
 			return s.State

@@ -1,31 +1,26 @@
 package iisreset
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
+	"strings"
 	"syscall"
 
 	"github.com/iisctl/iisctl/iiss"
-	"github.com/iisctl/iisctl/ntlm"
-	"github.com/iisctl/iisctl/rpc"
 )
 
-// HRESULTs a client meets besides the [MS-IISS] ones: what Windows
-// reports for the same transport and logon failures ([MS-ERREF] 2.2,
-// wrapped with HRESULT_FROM_WIN32).
+// HRESULTs a client meets besides the [MS-IISS] ones (defined by the
+// library, which classifies errors).
 const (
-	ERROR_LOGON_FAILURE         iiss.HRESULT = 0x8007052E // 1326
-	ERROR_TIMEOUT               iiss.HRESULT = 0x800705B4 // 1460
-	ERROR_CANCELLED             iiss.HRESULT = 0x800704C7 // 1223
-	RPC_S_SERVER_UNAVAILABLE    iiss.HRESULT = 0x800706BA // 1722
-	RPC_S_SERVER_TOO_BUSY       iiss.HRESULT = 0x800706BB // 1723
-	RPC_S_CALL_FAILED           iiss.HRESULT = 0x800706BE // 1726
-	RPC_S_CALL_FAILED_DNE       iiss.HRESULT = 0x800706BF // 1727
-	RPC_S_UNKNOWN_AUTHN_SERVICE iiss.HRESULT = 0x800706D3 // 1747
+	ERROR_LOGON_FAILURE         = iiss.ERROR_LOGON_FAILURE
+	ERROR_TIMEOUT               = iiss.ERROR_TIMEOUT
+	ERROR_CANCELLED             = iiss.ERROR_CANCELLED
+	RPC_S_SERVER_UNAVAILABLE    = iiss.RPC_S_SERVER_UNAVAILABLE
+	RPC_S_SERVER_TOO_BUSY       = iiss.RPC_S_SERVER_TOO_BUSY
+	RPC_S_CALL_FAILED           = iiss.RPC_S_CALL_FAILED
+	RPC_S_CALL_FAILED_DNE       = iiss.RPC_S_CALL_FAILED_DNE
+	RPC_S_PROTOCOL_ERROR        = iiss.RPC_S_PROTOCOL_ERROR
+	RPC_S_UNKNOWN_AUTHN_SERVICE = iiss.RPC_S_UNKNOWN_AUTHN_SERVICE
 )
 
 // AccessDeniedText is what iisreset prints for E_ACCESSDENIED.
@@ -58,6 +53,17 @@ var messages = map[iiss.HRESULT]string{
 	RPC_S_CALL_FAILED:              "The remote procedure call failed.",
 	RPC_S_CALL_FAILED_DNE:          "The remote procedure call failed and did not execute.",
 	RPC_S_UNKNOWN_AUTHN_SERVICE:    "The authentication service is unknown.",
+	RPC_S_PROTOCOL_ERROR:           "A remote procedure call (RPC) protocol error occurred.",
+}
+
+// causes name what Windows' one message hides ("The RPC server is
+// unavailable." for a DNS failure and a refused port alike).
+var causes = map[iiss.Kind]string{
+	iiss.KindHostNotFound: "the host name does not resolve",
+	iiss.KindDialTimeout:  "no answer within the dial timeout",
+	iiss.KindClosed:       "the server closed the connection",
+	iiss.KindNotRPC:       "the port does not speak DCE/RPC",
+	iiss.KindWrongPort:    "the port is not DCOM activation",
 }
 
 // Describe renders err as iisreset does: a message, then the HRESULT in
@@ -68,92 +74,35 @@ func Describe(err error) string {
 	return fmt.Sprintf("%s (%d, %x)", Message(err), uint32(h), uint32(h))
 }
 
-// Message is the text of Describe without the code.
+// Message is the text of Describe without the code: Windows' text for
+// the HRESULT, and the precise cause when the HRESULT hides it ("The RPC
+// server is unavailable: the host name does not resolve.").
 // Errors classified as E_FAIL only because nothing else matched keep
 // their own text.
 func Message(err error) string {
-	h := Code(err)
-	if _, carried := iiss.AsHRESULT(err); !carried && h == iiss.E_FAIL {
+	h, carried := iiss.AsHRESULT(err)
+	if !carried && h == iiss.E_FAIL {
 		return err.Error()
 	}
-	if m, ok := messages[h]; ok {
-		return m
+	m, ok := messages[h]
+	switch {
+	case !ok && h.Name() != "":
+		m = h.Name()
+	case !ok:
+		m = "Unknown error"
 	}
-	if n := h.Name(); n != "" {
-		return n
+	k := iiss.Classify(err)
+	if c, ok := causes[k]; ok {
+		m = strings.TrimSuffix(m, ".") + ": " + c + "."
+	} else if k == iiss.KindUnreachable && errors.Is(err, syscall.ECONNREFUSED) {
+		m = strings.TrimSuffix(m, ".") + ": connection refused."
 	}
-	return "Unknown error"
+	return m
 }
 
-// Code is the HRESULT that stands for err, as Windows would report it:
-// the HRESULT err carries, else ERROR_LOGON_FAILURE for a failed NTLM
-// logon, E_ACCESSDENIED for an access-denied fault,
-// RPC_S_SERVER_UNAVAILABLE when the server cannot be reached,
-// RPC_S_CALL_FAILED when the connection breaks, ERROR_TIMEOUT and
-// ERROR_CANCELLED for the context, and E_FAIL for anything else.
+// Code is the HRESULT that stands for err, as Windows would report it
+// ([iiss.AsHRESULT]): E_FAIL when nothing more precise matches.
 func Code(err error) iiss.HRESULT {
-	if err == nil {
-		return iiss.S_OK
-	}
-	if errors.Is(err, ntlm.ErrLogonFailure) || errors.Is(err, rpc.ErrAuth) {
-		return ERROR_LOGON_FAILURE
-	}
-	if h, ok := iiss.AsHRESULT(err); ok {
-		return h
-	}
-	if h, ok := rpcCode(err); ok {
-		return h
-	}
-	return netCode(err)
-}
-
-// rpcCode maps the rpc package's errors.
-func rpcCode(err error) (iiss.HRESULT, bool) {
-	var fe *rpc.FaultError
-	var nak *rpc.BindNakError
-	switch {
-	case errors.As(err, &fe):
-		return faultCode(fe.Status), true
-	case errors.As(err, &nak) && nak.Reason == rpc.NakAuthTypeNotRecognized:
-		return RPC_S_UNKNOWN_AUTHN_SERVICE, true
-	case errors.As(err, &nak):
-		return RPC_S_CALL_FAILED_DNE, true
-	case errors.Is(err, rpc.ErrConnClosed), errors.Is(err, rpc.ErrProtocol):
-		return RPC_S_CALL_FAILED, true
-	}
-	return 0, false
-}
-
-// faultCode maps a fault status: Win32 codes are wrapped, HRESULTs kept,
-// and NCA statuses become RPC_S_CALL_FAILED.
-func faultCode(status uint32) iiss.HRESULT {
-	switch {
-	case status&0x80000000 != 0:
-		return iiss.HRESULT(status)
-	case status == rpc.StatusUnknownAuthnService:
-		return RPC_S_UNKNOWN_AUTHN_SERVICE
-	case status < 0x10000:
-		return iiss.FromWin32(status)
-	}
-	return RPC_S_CALL_FAILED
-}
-
-// netCode maps context, socket and name-resolution errors.
-func netCode(err error) iiss.HRESULT {
-	var op *net.OpError
-	var dns *net.DNSError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return ERROR_CANCELLED
-	case errors.As(err, &dns), errors.As(err, &op) && op.Op == "dial",
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH):
-		return RPC_S_SERVER_UNAVAILABLE
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return ERROR_TIMEOUT
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, net.ErrClosed), errors.As(err, &op):
-		return RPC_S_CALL_FAILED
-	}
-	return iiss.E_FAIL
+	h, _ := iiss.AsHRESULT(err)
+	return h
 }

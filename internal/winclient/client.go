@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/iisctl/iisctl/dcom"
-	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/internal/iisswire"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/rpc"
 )
@@ -356,7 +356,7 @@ func (s *session) release(ctx context.Context, refs ...dcom.StdObjRef) error {
 	return nil
 }
 
-// Object is an instance's interface. Its Call satisfies iiss.ClientConn.
+// Object is an instance's interface. Its Call has the shape iiss uses for its wire client.
 type Object struct {
 	s   *session
 	IID ndr.GUID
@@ -398,10 +398,10 @@ const LCIDEnglishUS = 0x409
 // GetIDsOfNames for the name, then Invoke with DISPATCH_METHOD and the
 // arguments in reverse order ([MS-OAUT] 3.1.4.3-4). VBScript passes
 // small integer literals as VT_I2 and True/False as VT_BOOL.
-func (o *Object) CallByName(ctx context.Context, name string, args ...iiss.Variant) (iiss.HRESULT, error) {
-	var ids iiss.GetIDsOfNamesResponse
+func (o *Object) CallByName(ctx context.Context, name string, args ...iisswire.Variant) (iisswire.HRESULT, error) {
+	var ids iisswire.GetIDsOfNamesResponse
 	err := o.Call(ctx, 5, func(w *ndr.Writer) {
-		w.Marshal(&iiss.GetIDsOfNamesRequest{Names: []string{name}, LCID: LCIDEnglishUS})
+		w.Marshal(&iisswire.GetIDsOfNamesRequest{Names: []string{name}, LCID: LCIDEnglishUS})
 	}, func(r *ndr.Reader) error { r.Unmarshal(&ids); return r.Err() })
 	if err != nil {
 		return 0, err
@@ -409,13 +409,13 @@ func (o *Object) CallByName(ctx context.Context, name string, args ...iiss.Varia
 	if ids.Result.Failed() || len(ids.DispIDs) != 1 {
 		return ids.Result, nil
 	}
-	rev := make([]iiss.Variant, len(args))
+	rev := make([]iisswire.Variant, len(args))
 	for i, a := range args {
 		rev[len(args)-1-i] = a
 	}
-	var out iiss.InvokeResponse
+	var out iisswire.InvokeResponse
 	err = o.Call(ctx, 6, func(w *ndr.Writer) {
-		w.Marshal(&iiss.InvokeRequest{DispID: ids.DispIDs[0], LCID: LCIDEnglishUS, Flags: iiss.DISPATCH_METHOD, Params: iiss.DispParams{Args: rev}})
+		w.Marshal(&iisswire.InvokeRequest{DispID: ids.DispIDs[0], LCID: LCIDEnglishUS, Flags: iisswire.DISPATCH_METHOD, Params: iisswire.DispParams{Args: rev}})
 	}, func(r *ndr.Reader) error { r.Unmarshal(&out); return r.Err() })
 	if err != nil {
 		return 0, err

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/internal/capture"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"

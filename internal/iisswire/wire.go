@@ -1,4 +1,4 @@
-package iiss
+package iisswire
 
 import (
 	"fmt"
@@ -81,7 +81,7 @@ func (p *StatusResponse) UnmarshalNDR(r *ndr.Reader) {
 
 // EncodeStopRequest writes Stop's parameters.
 func EncodeStopRequest(w *ndr.Writer, timeout time.Duration, force bool) {
-	w.Marshal(&StopRequest{TimeoutMs: Millis(timeout), Force: boolDWORD(force)})
+	w.Marshal(&StopRequest{TimeoutMs: Millis(timeout), Force: BoolDWORD(force)})
 }
 
 // EncodeStartRequest writes Start's parameters.
@@ -91,7 +91,7 @@ func EncodeStartRequest(w *ndr.Writer, timeout time.Duration) {
 
 // EncodeRebootRequest writes Reboot's parameters.
 func EncodeRebootRequest(w *ndr.Writer, timeout time.Duration, force bool) {
-	w.Marshal(&RebootRequest{TimeoutMs: Millis(timeout), ForceAppsClosed: boolDWORD(force)})
+	w.Marshal(&RebootRequest{TimeoutMs: Millis(timeout), ForceAppsClosed: BoolDWORD(force)})
 }
 
 // EncodeStatusRequest writes Status's parameter.
@@ -110,15 +110,6 @@ func DecodeResultResponse(r *ndr.Reader) (HRESULT, error) {
 	r.Unmarshal(&p)
 	return p.Result, r.Err()
 }
-
-// DecodeStopResponse, DecodeStartResponse, DecodeRebootResponse and
-// DecodeKillResponse read an HRESULT-only response.
-var (
-	DecodeStopResponse   = DecodeResultResponse
-	DecodeStartResponse  = DecodeResultResponse
-	DecodeRebootResponse = DecodeResultResponse
-	DecodeKillResponse   = DecodeResultResponse
-)
 
 // DecodeStatusResponse reads Status's response to a request of bufSize
 // bytes and checks that pbBuffer has exactly bufSize bytes ([MS-RPCE]

@@ -21,17 +21,13 @@ var (
 	IID_IActivationPropertiesOut = ndr.MustGUID("000001a3-0000-0000-c000-000000000046")
 	// IID_IContext is the iid of the OBJREF_CUSTOM wrapping a Context (2.2.20).
 	IID_IContext = ndr.MustGUID("000001c0-0000-0000-c000-000000000046")
-	// IID_IIisServiceControl is IIisServiceControl ([MS-IISS] 1.9).
-	IID_IIisServiceControl = ndr.MustGUID("e8fb8620-588f-11d2-9d61-00c04f79c5fe")
 )
 
-// Class identifiers ([MS-DCOM] 1.9; [MS-IISS] 1.9).
+// Class identifiers ([MS-DCOM] 1.9).
 var (
 	CLSID_ActivationPropertiesIn  = ndr.MustGUID("00000338-0000-0000-c000-000000000046")
 	CLSID_ActivationPropertiesOut = ndr.MustGUID("00000339-0000-0000-c000-000000000046")
 	CLSID_ContextMarshaler        = ndr.MustGUID("0000033b-0000-0000-c000-000000000046")
-	// CLSID_IIisServiceControl is the IIS ServiceControl class (IIS.IISServiceControl).
-	CLSID_IIisServiceControl = ndr.MustGUID("e8fb8621-588f-11d2-9d61-00c04f79c5fe")
 )
 
 // Activation property CLSIDs, the keys of CustomHeader.pclsid ([MS-DCOM] 1.9, 2.2.22.2).

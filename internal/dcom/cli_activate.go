@@ -86,7 +86,7 @@ func (c *ClientConfig) activatorAddr() string {
 // dialActivator connects to the activator and binds iface at cfg.Level
 // with a new security context.
 func dialActivator(ctx context.Context, cfg ClientConfig, iface ndr.GUID) (*rpc.Conn, *rpc.PresContext, error) {
-	conn, err := rpc.Dial(ctx, cfg.activatorAddr(), &cfg.RPC)
+	conn, err := cfg.dial(ctx, cfg.activatorAddr())
 	if err != nil {
 		return nil, nil, err
 	}

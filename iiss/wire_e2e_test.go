@@ -1,7 +1,7 @@
-package main
+package iiss_test
 
-// End-to-end at the wire: Status's dwBufferSize handling ([MS-IISS]
-// 3.1.4.4; wire-contract §6), over a real DCOM activation of iissd.
+// End to end at the wire: Status's dwBufferSize handling ([MS-IISS]
+// 3.1.4.4) over a real DCOM activation of iiss.NewServer.
 
 import (
 	"bytes"
@@ -12,24 +12,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iisctl/iisctl/dcom"
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/iiss/iisstest"
+	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
 )
 
-// activate returns IIisServiceControl on d, as the administrator.
-func activate(t testing.TB, ctx context.Context, d *demoServer) *dcom.Interface {
+// activateRaw returns IIisServiceControl on addr as the administrator,
+// for calls with hand-made stubs.
+func activateRaw(t testing.TB, ctx context.Context, addr string) *dcom.Interface {
 	t.Helper()
-	host, port, _ := net.SplitHostPort(d.Act.String())
+	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
 	itf, err := dcom.Activate(ctx, dcom.ClientConfig{
 		Host: host, Port: p, PingPeriod: -1,
-		Auth: ntlm.Initiator{Config: ntlm.ClientConfig{User: testAdmin, Password: testAdminPass}},
+		Auth: ntlm.Initiator{Config: ntlm.ClientConfig{User: adminUser, Password: adminPass}},
 	}, iiss.CLSID_IIisServiceControl, iiss.IID_IIisServiceControl)
 	if err != nil {
-		t.Fatalf("activation: %v\n%s", err, d.Logs())
+		t.Fatalf("activation: %v", err)
 	}
 	t.Cleanup(func() { itf.Close() })
 	return itf
@@ -46,23 +48,21 @@ func rawStatus(ctx context.Context, itf *dcom.Interface, size uint32) (iiss.Stat
 	return resp, err
 }
 
-func TestE2EStatusBufferSizing(t *testing.T) {
+func TestWireStatusBufferSizing(t *testing.T) {
 	t.Parallel()
-	d := startReady(t, demoOptions{})
+	local, _ := iisstest.NewLocal(t, iisstest.Config{Specs: standardSpecs()}, iiss.LocalOptions{})
+	addr := serveLoopback(t, local, iiss.ServerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	itf := activate(t, ctx, d)
+	itf := activateRaw(t, ctx, addr)
 
-	// The size the three demo services need: 36 bytes each, then the
-	// UTF-16 names and display names with their NULs.
-	want := []iiss.ServiceStatus{
-		{Name: "WAS", DisplayName: "Windows Process Activation Service"},
-		{Name: "W3SVC", DisplayName: "World Wide Web Publishing Service"},
-		{Name: "FTPSVC", DisplayName: "Microsoft FTP Service"},
+	want, err := local.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	required := uint32(iiss.RequiredSize(want))
-	if required != 3*36+2*(4+35+6+34+7+22) {
-		t.Fatalf("RequiredSize %d", required)
+	if n := len(want); required <= uint32(36*n) {
+		t.Fatalf("RequiredSize %d for %d services", required, n)
 	}
 
 	for _, size := range []uint32{0, 1, 36, required - 1} {
@@ -86,24 +86,18 @@ func TestE2EStatusBufferSizing(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Status(%d): %v", size, err)
 		}
-		if resp.Result != iiss.S_OK || resp.NumServices != 3 || resp.RequiredSize != required || uint32(len(resp.Buffer)) != size {
-			t.Fatalf("Status(%d): %v, %d services, required %d, %d bytes; want S_OK, 3, %d, %d",
-				size, resp.Result, resp.NumServices, resp.RequiredSize, len(resp.Buffer), required, size)
+		if resp.Result != iiss.S_OK || resp.NumServices != uint32(len(want)) || resp.RequiredSize != required || uint32(len(resp.Buffer)) != size {
+			t.Fatalf("Status(%d): %v, %d services, required %d, %d bytes; want S_OK, %d, %d, %d",
+				size, resp.Result, resp.NumServices, resp.RequiredSize, len(resp.Buffer), len(want), required, size)
 		}
 		list, unit, err := iiss.DecodeStatusBlob(resp.Buffer, resp.NumServices)
 		if err != nil || unit != iiss.OffsetWCHAR {
 			t.Fatalf("Status(%d): blob: %v, offsets in unit %v (want WCHAR)", size, err, unit)
 		}
 		for i, s := range list {
-			if s.Name != want[i].Name || s.DisplayName != want[i].DisplayName {
-				t.Fatalf("Status(%d): entry %d is %s/%s", size, i, s.Name, s.DisplayName)
+			if s != want[i] {
+				t.Fatalf("Status(%d): entry %d is %+v, want %+v", size, i, s, want[i])
 			}
-		}
-		if list[0].State.String() != "Running" || list[2].State.String() != "Stopped" {
-			t.Fatalf("Status(%d): states %v %v", size, list[0].State, list[2].State)
-		}
-		if size == required {
-			continue
 		}
 		if tail := resp.Buffer[required:]; !bytes.Equal(tail, make([]byte, len(tail))) {
 			t.Fatalf("Status(%d): bytes after the blob are not zero", size)
@@ -115,30 +109,29 @@ func TestE2EStatusBufferSizing(t *testing.T) {
 	for _, size := range []uint32{1<<20 + 1, 0xFFFFFFFF} {
 		_, err := rawStatus(ctx, itf, size)
 		var fe *rpc.FaultError
-		if !errors.As(err, &fe) || fe.Status != 0x1C00001B {
+		if !errors.As(err, &fe) || fe.Status != rpc.StatusRemoteNoMemory {
 			t.Fatalf("Status(%d): %v, want fault 0x1C00001B (nca_s_fault_remote_no_memory)", size, err)
 		}
 		resp, err := rawStatus(ctx, itf, required)
-		if err != nil || resp.Result != iiss.S_OK || resp.NumServices != 3 {
+		if err != nil || resp.Result != iiss.S_OK {
 			t.Fatalf("Status after the fault: %+v, %v", resp, err)
 		}
 	}
-	resp, err := rawStatus(ctx, activate(t, ctx, d), required)
+	resp, err := rawStatus(ctx, activateRaw(t, ctx, addr), required)
 	if err != nil || resp.Result != iiss.S_OK {
 		t.Fatalf("Status on a new activation: %v %v", resp.Result, err)
 	}
-	r := admin(t, "status", d.Target())
-	wantCode(t, r, 0)
 }
 
-// TestE2EStatusBufferBoundConfig: [control] status_max_buffer moves the
-// bound.
-func TestE2EStatusBufferBoundConfig(t *testing.T) {
+// TestWireStatusBufferBound: ServerConfig.MaxStatusBuffer moves the
+// bound, and the Client's first guess (4096) still works under it.
+func TestWireStatusBufferBound(t *testing.T) {
 	t.Parallel()
-	d := startReady(t, demoOptions{Edit: func(c *Config) { c.Control.StatusMaxBuffer = 4096 }})
+	local, _ := iisstest.NewLocal(t, iisstest.Config{Specs: standardSpecs()}, iiss.LocalOptions{})
+	addr := serveLoopback(t, local, iiss.ServerConfig{MaxStatusBuffer: 4096})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	itf := activate(t, ctx, d)
+	itf := activateRaw(t, ctx, addr)
 	if resp, err := rawStatus(ctx, itf, 4096); err != nil || resp.Result != iiss.S_OK {
 		t.Fatalf("Status(4096): %v %v", resp.Result, err)
 	}
@@ -147,6 +140,7 @@ func TestE2EStatusBufferBoundConfig(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Status != rpc.StatusRemoteNoMemory {
 		t.Fatalf("Status(4097): %v, want nca_s_fault_remote_no_memory", err)
 	}
-	// iisctl's first guess is 4096: it still works.
-	wantCode(t, admin(t, "status", d.Target()), 0)
+	if list, err := dialAdmin(t, ctx, addr).Status(ctx); err != nil || len(list) != len(standardSpecs()) {
+		t.Fatalf("Client.Status: %v %v", list, err)
+	}
 }

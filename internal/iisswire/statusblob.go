@@ -1,4 +1,4 @@
-package iiss
+package iisswire
 
 import (
 	"encoding/binary"
@@ -8,6 +8,22 @@ import (
 
 	"github.com/iisctl/iisctl/svc"
 )
+
+// Entry is one service of a STATUS_BLOB ([MS-IISS] 2.2.1): the names
+// and the SERVICE_STATUS of [MS-SCMR] 2.2.47. iiss.ServiceStatus has the
+// same fields and converts from it.
+type Entry struct {
+	Name        string
+	DisplayName string
+
+	Type                    svc.Type  // dwServiceType
+	State                   svc.State // dwCurrentState
+	ControlsAccepted        uint32
+	Win32ExitCode           uint32
+	ServiceSpecificExitCode uint32
+	CheckPoint              uint32
+	WaitHint                uint32 // milliseconds
+}
 
 // EntrySize is the size of SERIALIZED_ENUM_SERVICE_STATUS ([MS-IISS]
 // 2.2.1): iServiceName, iDisplayName and a 28-byte SERVICE_STATUS.
@@ -35,7 +51,7 @@ var ErrBadStatusBlob = errors.New("iiss: malformed STATUS_BLOB")
 
 // RequiredSize is the byte size of the STATUS_BLOB for list:
 // 36·N + Σ 2·(len(name)+1 + len(display)+1), in UTF-16 code units.
-func RequiredSize(list []ServiceStatus) int {
+func RequiredSize(list []Entry) int {
 	n := EntrySize * len(list)
 	for _, s := range list {
 		n += 2 * (utf16Len(s.Name) + 1 + utf16Len(s.DisplayName) + 1)
@@ -54,17 +70,17 @@ func utf16Len(s string) int {
 // EncodeStatusBlob lays out list as a STATUS_BLOB ([MS-IISS] 2.2.2): the
 // entries, then per service its name and display name as NUL-terminated
 // UTF-16LE, with offsets in WCHARs (2.2.1).
-func EncodeStatusBlob(list []ServiceStatus) []byte {
-	return encodeStatusBlob(list, OffsetWCHAR)
+func EncodeStatusBlob(list []Entry) []byte {
+	return encodeStatusBlobAs(list, OffsetWCHAR)
 }
 
 // EncodeStatusBlobUnit is EncodeStatusBlob with a chosen offset unit;
 // OffsetBytes reproduces what the 4.1 example describes.
-func EncodeStatusBlobUnit(list []ServiceStatus, u OffsetUnit) []byte {
-	return encodeStatusBlob(list, u)
+func EncodeStatusBlobUnit(list []Entry, u OffsetUnit) []byte {
+	return encodeStatusBlobAs(list, u)
 }
 
-func encodeStatusBlob(list []ServiceStatus, u OffsetUnit) []byte {
+func encodeStatusBlobAs(list []Entry, u OffsetUnit) []byte {
 	buf := make([]byte, EntrySize*len(list), RequiredSize(list))
 	le := binary.LittleEndian
 	for i, s := range list {
@@ -103,19 +119,19 @@ func appendWString(b []byte, s string) []byte {
 // every string offset must pass the same test and every string must end
 // in a NUL inside buf. numServices above len(buf)/36 is an error, so
 // nothing is allocated beyond what buf can hold.
-func DecodeStatusBlob(buf []byte, numServices uint32) ([]ServiceStatus, OffsetUnit, error) {
+func DecodeStatusBlob(buf []byte, numServices uint32) ([]Entry, OffsetUnit, error) {
 	if uint64(numServices) > uint64(len(buf)/EntrySize) {
 		return nil, 0, fmt.Errorf("%w: %d services cannot fit in %d bytes", ErrBadStatusBlob, numServices, len(buf))
 	}
 	n := int(numServices)
 	if n == 0 {
-		return []ServiceStatus{}, OffsetWCHAR, nil
+		return []Entry{}, OffsetWCHAR, nil
 	}
 	u, err := detectUnit(buf, n)
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]ServiceStatus, n)
+	out := make([]Entry, n)
 	le := binary.LittleEndian
 	for i := range out {
 		e := buf[i*EntrySize:]
@@ -127,7 +143,7 @@ func DecodeStatusBlob(buf []byte, numServices uint32) ([]ServiceStatus, OffsetUn
 		if err != nil {
 			return nil, 0, fmt.Errorf("entry %d display name: %w", i, err)
 		}
-		out[i] = ServiceStatus{Name: name, DisplayName: disp,
+		out[i] = Entry{Name: name, DisplayName: disp,
 			Type: svc.Type(le.Uint32(e[8:])), State: svc.State(le.Uint32(e[12:])),
 			ControlsAccepted: le.Uint32(e[16:]), Win32ExitCode: le.Uint32(e[20:]),
 			ServiceSpecificExitCode: le.Uint32(e[24:]), CheckPoint: le.Uint32(e[28:]), WaitHint: le.Uint32(e[32:])}

@@ -1,4 +1,4 @@
-package iiss
+package iisswire
 
 import (
 	"encoding/binary"

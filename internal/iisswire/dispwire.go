@@ -1,4 +1,4 @@
-package iiss
+package iisswire
 
 import (
 	"github.com/iisctl/iisctl/ndr"

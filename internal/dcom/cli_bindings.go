@@ -76,7 +76,7 @@ func dialExporter(ctx context.Context, cfg ClientConfig, d *DualStringArray) (*r
 	var errs []error
 	for _, a := range cands {
 		actx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-		conn, err := rpc.Dial(actx, a, &cfg.RPC)
+		conn, err := cfg.dial(actx, a)
 		cancel()
 		if err == nil {
 			return conn, nil

@@ -1,9 +1,11 @@
 package dcom
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/iisctl/iisctl/ndr"
@@ -40,6 +42,9 @@ type ClientConfig struct {
 	PingPeriod time.Duration
 	// RPC tunes the connections. Optional.
 	RPC rpc.ClientConfig
+	// Dial opens the TCP connections (activator and exporter); nil means
+	// a net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives ping failures. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -97,4 +102,17 @@ func newORPCThis() ORPCThis {
 		panic("dcom: crypto/rand failed: " + err.Error())
 	}
 	return ORPCThis{Version: serverVersion, CID: cid}
+}
+
+// dial connects to addr with cfg.Dial and wraps the connection for RPC.
+func (c *ClientConfig) dial(ctx context.Context, addr string) (*rpc.Conn, error) {
+	d := c.Dial
+	if d == nil {
+		d = (&net.Dialer{}).DialContext
+	}
+	nc, err := d(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return rpc.NewConn(nc, &c.RPC), nil
 }
