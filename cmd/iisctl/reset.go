@@ -10,6 +10,7 @@ import (
 
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/internal/iisreset"
+	"github.com/iisctl/iisctl/internal/ctl"
 	"github.com/iisctl/iisctl/internal/localconf"
 	"github.com/spf13/pflag"
 )
@@ -168,8 +169,10 @@ func (l *lazyTarget) Status(ctx context.Context) (list []iiss.ServiceStatus, err
 // /DISABLE without a computer name (as iisreset works on Windows): the
 // state directory the server uses, found as iissd finds it
 // (internal/localconf: $IISSD_STATE_DIR, state.dir of $IISSD_CONFIG or
-// /etc/iissd/iissd.toml, /var/lib/iissd). It says on stderr which
-// directory it changed; stdout keeps iisreset's lines.
+// /etc/iissd/iissd.toml, /var/lib/iissd). A running iissd applies it
+// through its control channel (internal/ctl); otherwise the switch file
+// is written. It says on stderr which directory and which way; stdout
+// keeps iisreset's lines.
 func localSwitch(getenv func(string) string, errOut io.Writer) iisreset.LocalSwitch {
 	return &lazySwitch{getenv: getenv, errOut: errOut}
 }
@@ -188,17 +191,9 @@ func (l *lazySwitch) do(disable bool) error {
 	if err != nil {
 		return err
 	}
-	st, err := iiss.NewFileDisableState(loc.StateDir)
-	if err != nil {
-		return err
-	}
-	if disable {
-		err = st.Disable()
-	} else {
-		err = st.Enable()
-	}
+	o, _, err := ctl.SetDisabled(context.Background(), loc.StateDir, disable)
 	if err == nil {
-		fmt.Fprintf(l.errOut, "state directory: %s\n", loc.DescribeState())
+		fmt.Fprintf(l.errOut, "state directory: %s\n%s\n", loc.DescribeState(), o.Describe())
 	}
 	return err
 }

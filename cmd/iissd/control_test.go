@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -255,5 +256,98 @@ func TestControlChangesApplyAtOnce(t *testing.T) {
 		"Local user-del operator S_OK", "Local user-del operator E_FAIL"}
 	if strings.Join(methods, "|") != strings.Join(want, "|") {
 		t.Fatalf("audited %q, want %q", methods, want)
+	}
+}
+
+// TestLocalCommandsUseTheServer: `iissd status`, disable/enable and
+// user add/del/list go through the running server's control channel and
+// say so; the server uses the change on the next call.
+func TestLocalCommandsUseTheServer(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	state := []string{"--state", d.State}
+	iissd := func(stdin string, args ...string) (string, string) {
+		t.Helper()
+		out, errOut, code := runCmd(t, stdin, append(args, state...)...)
+		if code != 0 {
+			t.Fatalf("iissd %q: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out, errOut
+	}
+
+	// status: sc queryex blocks, every service or the ones named.
+	out, _ := iissd("", "status")
+	for _, want := range []string{"\nSERVICE_NAME: WAS\nDISPLAY_NAME: Windows Process Activation Service\n",
+		"\nSERVICE_NAME: W3SVC\n", "\nSERVICE_NAME: FTPSVC\n",
+		"        STATE              : 4  RUNNING\n                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\n",
+		"        STATE              : 1  STOPPED\n                                (NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)\n",
+		"        TYPE               : 10  WIN32_OWN_PROCESS\n", "        LOG_FILE           : " + d.Config.Backend.LogDir} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("iissd status lacks %q:\n%s", want, out)
+		}
+	}
+	out, _ = iissd("", "status", "w3svc", "--json")
+	var js struct {
+		Disabled bool                `json:"disabled"`
+		Services []ctl.ServiceStatus `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil || len(js.Services) != 1 {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	w3 := js.Services[0]
+	if w3.ServiceName != "W3SVC" || w3.CurrentState != 4 || w3.ProcessID == 0 || js.Disabled ||
+		!strings.Contains(out, `"dwServiceSpecificExitCode": 0`) || !strings.Contains(out, `"dwProcessId": `) {
+		t.Fatalf("status --json:\n%s", out)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", w3.ProcessID)); err != nil {
+		t.Fatalf("W3SVC's pid %d: %v", w3.ProcessID, err)
+	}
+	if _, errOut, code := runCmd(t, "", append([]string{"status", "NOSUCH"}, state...)...); code != 1 ||
+		!strings.Contains(errOut, "NOSUCH") || !strings.Contains(errOut, "WAS, W3SVC, FTPSVC") {
+		t.Fatalf("status NOSUCH: exit %d\n%s", code, errOut)
+	}
+
+	// disable/enable: through the server, effective on the next call.
+	out, _ = iissd("", "disable")
+	wantContains(t, "iissd disable", out, "now disabled", "applied by the running iissd (control socket "+ctl.SocketPath(d.State)+")")
+	wantCode(t, admin(t, "status", d.Target()), 6)
+	out, _ = iissd("", "status", "WAS")
+	wantContains(t, "iissd status while disabled", out, "Remote control of the Internet services is disabled")
+	out, _ = iissd("", "enable")
+	wantContains(t, "iissd enable", out, "now enabled", "applied by the running iissd")
+	wantCode(t, admin(t, "status", d.Target()), 0)
+
+	// user add/list/del: the new account works at once, then not at all.
+	const name, pass = "carol", "C4rol-Passw0rd"
+	out, _ = iissd(pass+"\n", "user", "add", name, "--password-stdin")
+	wantContains(t, "iissd user add", out, "added carol", "applied by the running iissd")
+	wantCode(t, cli(t, []string{"IISCTL_PASSWORD=" + pass}, "status", d.Target(), "-u", name), 0)
+	out, errOut := iissd("", "user", "list")
+	wantContains(t, "iissd user list", out, "carol", "admin")
+	wantContains(t, "iissd user list stderr", errOut, "the accounts the running iissd uses")
+	out, _ = iissd("", "user", "del", name)
+	wantContains(t, "iissd user del", out, "removed carol", "applied by the running iissd")
+	wantCode(t, cli(t, []string{"IISCTL_PASSWORD=" + pass}, "status", d.Target(), "-u", name), 3)
+}
+
+// TestLocalCommandsWithoutServer: with no iissd running, disable and
+// enable write the switch file and say so; status says iissd is not running.
+func TestLocalCommandsWithoutServer(t *testing.T) {
+	state := t.TempDir()
+	out, errOut, code := runCmd(t, "", "disable", "--state", state)
+	if code != 0 {
+		t.Fatalf("disable: exit %d\n%s", code, errOut)
+	}
+	wantContains(t, "iissd disable", out, "now disabled", "iissd is not running (no control socket at "+ctl.SocketPath(state)+")")
+	if _, err := os.Stat(filepath.Join(state, "disabled")); err != nil {
+		t.Fatalf("switch file: %v", err)
+	}
+	if _, errOut, code = runCmd(t, "", "status", "--state", state); code != 1 || !strings.Contains(errOut, "iissd is not running") {
+		t.Fatalf("status without a server: exit %d\n%s", code, errOut)
+	}
+	users := filepath.Join(t.TempDir(), "users")
+	out, _, code = runCmd(t, "", "user", "add", "dave", "--hash", "8846f7eaee8fb117ad06bdd830b7586c", "--users", users, "--state", state)
+	if code != 0 || !strings.Contains(out, "changed the file named by --users") {
+		t.Fatalf("user add --users: exit %d\n%s", code, out)
 	}
 }

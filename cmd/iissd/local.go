@@ -7,12 +7,13 @@ package main
 // through a control channel to the running server.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/internal/cmdline"
+	"github.com/iisctl/iisctl/internal/ctl"
 	"github.com/iisctl/iisctl/internal/localconf"
 	"github.com/spf13/cobra"
 )
@@ -29,8 +30,10 @@ func locate(f *serveFlags, users string) (localconf.Location, error) {
 
 // newToggleCmd is `iissd disable|enable`, the local switch of iisreset
 // /DISABLE and /ENABLE: while disabled every IIisServiceControl method
-// returns ERROR_RESOURCE_DISABLED. It writes the state directory, so it
-// works only on the server itself, and survives restarts.
+// returns ERROR_RESOURCE_DISABLED. When iissd runs it flips the switch
+// through its control channel (internal/ctl); otherwise it writes the
+// switch file in the state directory. It works only on the server
+// itself, and survives restarts.
 func newToggleCmd(verb string, f *serveFlags, stdout io.Writer) *cobra.Command {
 	short := map[string]string{"disable": "Turn remote control of the Internet services off (iisreset /DISABLE)",
 		"enable": "Turn remote control of the Internet services back on (iisreset /ENABLE)"}[verb]
@@ -40,34 +43,30 @@ func newToggleCmd(verb string, f *serveFlags, stdout io.Writer) *cobra.Command {
 		Long: short + ".\n\nWhile disabled, every IIisServiceControl call answers ERROR_RESOURCE_DISABLED\n" +
 			"(0x800710D5). The switch is a file in the state directory the server uses\n" +
 			"(--state, $IISSD_STATE_DIR, or state.dir of the configuration: --config,\n" +
-			"$IISSD_CONFIG, /etc/iissd/iissd.toml); it takes effect at once and survives\nrestarts.",
+			"$IISSD_CONFIG, /etc/iissd/iissd.toml); it survives restarts. A running iissd\n" +
+			"is asked through its control socket (STATE_DIR/iissd.sock) and applies it at\n" +
+			"once; otherwise the file is written. The output says which.",
 		Args: cmdline.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			loc, err := locate(f, "")
 			if err != nil {
 				return err
 			}
-			path, err := setDisabled(loc.StateDir, verb == "disable")
+			o, path, err := ctl.SetDisabled(cmdContext(c), loc.StateDir, verb == "disable")
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "remote control of the Internet services is now %sd\n  state directory: %s\n  switch file: %s\n",
-				verb, loc.DescribeState(), path)
+			fmt.Fprintf(stdout, "remote control of the Internet services is now %sd\n  %s\n  state directory: %s\n  switch file: %s\n",
+				verb, o.Describe(), loc.DescribeState(), path)
 			return nil
 		},
 	}
 }
 
-// setDisabled flips the switch in dir and returns the switch file.
-func setDisabled(dir string, disabled bool) (string, error) {
-	st, err := iiss.NewFileDisableState(dir)
-	if err != nil {
-		return "", err
+// cmdContext is the command's context, bounded for a local exchange.
+func cmdContext(c *cobra.Command) context.Context {
+	if ctx := c.Context(); ctx != nil {
+		return ctx
 	}
-	if disabled {
-		err = st.Disable()
-	} else {
-		err = st.Enable()
-	}
-	return st.Path(), err
+	return context.Background()
 }

@@ -42,7 +42,7 @@ type serveFlags struct {
 
 // newRootCmd builds iissd's command tree. The root command serves;
 // --config and --state belong to the root so that the local commands
-// (disable, enable, user) find the server's configuration the same way.
+// (status, disable, enable, user) find the server's configuration the same way.
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f serveFlags
 	root := &cobra.Command{
@@ -68,7 +68,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.listen, "listen", "", "activation `ADDR:PORT` (overrides listen.activation; demo default 127.0.0.1:135)")
 	fl.StringVar(&f.objectListen, "object-listen", "", "object exporter `ADDR:PORT` (overrides listen.object)")
 	fl.StringVar(&f.pprof, "pprof", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR:PORT`")
-	root.AddCommand(newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
+	root.AddCommand(newStatusCmd(&f, stdout), newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
 		newDemoSiteCmd(stderr), newDemoServiceCmd())
 	cmdline.Setup(root, cmdline.Version())
 	return root
@@ -82,14 +82,17 @@ as they control IIS.
 
   iissd --config /etc/iissd/iissd.toml     serve a configuration file
   iissd --demo                              serve a built-in demo on loopback
+  iissd status [SERVICE...] [--json]        the services as sc queryex shows them
   iissd user add|del|list ...               manage the users file
   iissd disable | enable                    turn remote control off or on
 
 The configuration file is --config, else $IISSD_CONFIG, else
-/etc/iissd/iissd.toml; the local commands (user, disable, enable) read
-the same one, so they change what the server uses. Every key is in
-docs/iissd.md. SIGHUP reloads the users file (iissd also notices changes
-by itself); SIGTERM or SIGINT shuts down, a second one forces it.`
+/etc/iissd/iissd.toml; the local commands (status, user, disable,
+enable) read the same one and talk to the running server through its
+control socket (STATE_DIR/iissd.sock), or edit the files when it is not
+running. Every key is in docs/iissd.md. SIGHUP reloads the users file
+(iissd also notices changes by itself); SIGTERM or SIGINT shuts down, a
+second one forces it.`
 
 func runServe(ctx context.Context, f serveFlags, stdout, stderr io.Writer) error {
 	if ctx == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/iisctl/iisctl/internal/cmdline"
+	"github.com/iisctl/iisctl/internal/ctl"
 	"github.com/iisctl/iisctl/internal/localconf"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/spf13/cobra"
@@ -18,8 +20,10 @@ import (
 )
 
 // newUserCmd is `iissd user add|del|list`: the users file holds NT
-// hashes (password-equivalent) and is kept at mode 0600. A running iissd
-// notices the change and reloads the file by itself.
+// hashes (password-equivalent) and is kept at mode 0600. When iissd runs
+// (and --users is not given) the change goes through its control channel
+// and the server uses it before the command returns; otherwise the file
+// is edited.
 func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var usersFlag string
 	c := &cobra.Command{
@@ -29,7 +33,9 @@ func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra
 			"(--users, else security.users_file of the configuration the server reads:\n" +
 			"--config, $IISSD_CONFIG, /etc/iissd/iissd.toml; default /etc/iissd/users).\n" +
 			"It holds NT hashes, which are password-equivalent: iissd keeps it at mode\n" +
-			"0600 and refuses it otherwise. A running iissd reloads it by itself.",
+			"0600 and refuses it otherwise. A running iissd is asked through its control\n" +
+			"socket (STATE_DIR/iissd.sock) and uses the change at once; without one (or\n" +
+			"with --users) the file is edited. The output says which.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -55,7 +61,7 @@ func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra
 			"  iissd user add --domain CORP carol --hash 8846f7eaee8fb117ad06bdd830b7586c\n" +
 			"  printf '%s\\n' \"$PW\" | iissd user add bob --password-stdin --not-admin",
 		Args: cmdline.ExactArgs(1, "one account NAME"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			loc, err := path()
 			if err != nil {
 				return err
@@ -64,10 +70,17 @@ func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra
 			if err != nil {
 				return err
 			}
-			if err := editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.AddUser(args[0], domain, h, !notAdmin) }); err != nil {
+			o, err := usersVia(cmdContext(c), loc, usersFlag,
+				func(ctx context.Context, cl ctl.Client) (string, error) {
+					return cl.AddUser(ctx, args[0], domain, h, !notAdmin)
+				},
+				func() error {
+					return editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.AddUser(args[0], domain, h, !notAdmin) })
+				})
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "added %s to the users file %s\n  a running iissd reloads it by itself\n", accountName(domain, args[0]), loc.DescribeUsers())
+			fmt.Fprintf(stdout, "added %s to the users file %s\n  %s\n", accountName(domain, args[0]), loc.DescribeUsers(), o)
 			return nil
 		},
 	}
@@ -82,15 +95,20 @@ func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra
 		Use:   "del NAME",
 		Short: "Remove an account",
 		Args:  cmdline.ExactArgs(1, "one account NAME"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			loc, err := path()
 			if err != nil {
 				return err
 			}
-			if err := editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.RemoveUser(args[0], delDomain) }); err != nil {
+			o, err := usersVia(cmdContext(c), loc, usersFlag,
+				func(ctx context.Context, cl ctl.Client) (string, error) { return cl.DelUser(ctx, args[0], delDomain) },
+				func() error {
+					return editUsers(loc.UsersFile, func(u *ntlm.UsersFile) error { return u.RemoveUser(args[0], delDomain) })
+				})
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "removed %s from the users file %s\n  a running iissd reloads it by itself\n", accountName(delDomain, args[0]), loc.DescribeUsers())
+			fmt.Fprintf(stdout, "removed %s from the users file %s\n  %s\n", accountName(delDomain, args[0]), loc.DescribeUsers(), o)
 			return nil
 		},
 	}
@@ -100,12 +118,32 @@ func newUserCmd(f *serveFlags, stdin io.Reader, stdout, stderr io.Writer) *cobra
 		Use:   "list",
 		Short: "List the accounts",
 		Args:  cmdline.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			loc, err := path()
 			if err != nil {
 				return err
 			}
-			return userList(loc.UsersFile, stdout)
+			var users []ctl.User
+			o, err := usersVia(cmdContext(c), loc, usersFlag,
+				func(ctx context.Context, cl ctl.Client) (string, error) {
+					var err error
+					users, err = cl.ListUsers(ctx)
+					return "", err
+				},
+				func() error {
+					var err error
+					users, err = readUsers(loc.UsersFile)
+					return err
+				})
+			if err != nil {
+				return err
+			}
+			if o.ViaServer {
+				fmt.Fprintf(stderr, "the accounts the running iissd uses (control socket %s)\n", o.Socket)
+			} else if o.NotRunning != nil {
+				fmt.Fprintf(stderr, "iissd is not running; the users file %s\n", loc.DescribeUsers())
+			}
+			return userList(users, stdout)
 		},
 	}
 	c.AddCommand(add, del, list)
@@ -135,14 +173,47 @@ func editUsers(path string, f func(*ntlm.UsersFile) error) error {
 	return ntlm.SaveUsersFile(path, u)
 }
 
-func userList(path string, stdout io.Writer) error {
+// usersVia changes (or reads) the users through the running iissd's
+// control channel, or the file when no iissd runs or --users names a
+// file explicitly (the running server may use another one).
+func usersVia(ctx context.Context, loc localconf.Location, usersFlag string,
+	viaServer func(context.Context, ctl.Client) (string, error), viaFile func() error) (usersOutcome, error) {
+	if usersFlag != "" {
+		return usersOutcome{}, viaFile()
+	}
+	o, err := ctl.Fallback(ctx, loc.StateDir, viaServer, viaFile)
+	return usersOutcome{o}, err
+}
+
+// usersOutcome says which way a users change went.
+type usersOutcome struct{ ctl.Outcome }
+
+func (o usersOutcome) String() string {
+	switch {
+	case o.ViaServer:
+		return o.Describe()
+	case o.NotRunning != nil:
+		return "iissd is not running (no control socket at " + o.Socket + "): changed the file; the server reads it when it starts"
+	}
+	return "changed the file named by --users; a running iissd reloads its own users file by itself"
+}
+
+func readUsers(path string) ([]ctl.User, error) {
 	u, err := ntlm.LoadUsersFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []ctl.User
+	for _, e := range u.List() {
+		out = append(out, ctl.User{Name: e.User, Domain: e.Domain, Admin: e.Admin})
+	}
+	return out, nil
+}
+
+func userList(users []ctl.User, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tDOMAIN\tROLE")
-	for _, e := range u.List() {
+	for _, e := range users {
 		role, dom := "user", e.Domain
 		if e.Admin {
 			role = "admin"
@@ -150,7 +221,7 @@ func userList(path string, stdout io.Writer) error {
 		if dom == "" {
 			dom = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.User, dom, role)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, dom, role)
 	}
 	return tw.Flush()
 }

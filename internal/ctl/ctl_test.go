@@ -595,3 +595,35 @@ func FuzzReadRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestSetDisabledRoutes(t *testing.T) {
+	// No server: the switch file, and the outcome says so.
+	dir := shortDir(t)
+	o, file, err := SetDisabled(ctxT(t), dir, true)
+	if err != nil || o.ViaServer || !errors.Is(o.NotRunning, ErrNotRunning) || file != filepath.Join(dir, iiss.DisabledFileName) {
+		t.Fatalf("no server: %+v %q %v", o, file, err)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("switch file: %v", err)
+	}
+	if !strings.Contains(o.Describe(), "not running") {
+		t.Errorf("describe: %q", o.Describe())
+	}
+	// A server on that state directory: it applies the change itself.
+	h := start(t, func(c *Config) { c.Path = SocketPath(dir) })
+	o, _, err = SetDisabled(ctxT(t), dir, false)
+	if err != nil || !o.ViaServer || !strings.Contains(o.Describe(), "running iissd") {
+		t.Fatalf("server: %+v %v", o, err)
+	}
+	if d, _ := h.sw.Disabled(); d || h.sw.fail != nil {
+		t.Fatal("the server's switch was not used")
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal("the file was touched behind the running server's back")
+	}
+	// A server that fails: no fallback to the file.
+	h.sw.fail = errors.New("boom")
+	if _, _, err := SetDisabled(ctxT(t), dir, true); !errors.Is(err, ErrFailed) {
+		t.Fatalf("failing server: %v", err)
+	}
+}
