@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
-	"github.com/iisctl/iisctl/internal/iisreset"
 	"github.com/iisctl/iisctl/internal/ctl"
+	"github.com/iisctl/iisctl/internal/iisreset"
 	"github.com/iisctl/iisctl/internal/localconf"
 	"github.com/spf13/pflag"
 )
