@@ -71,7 +71,8 @@ func TestE2ELocalCommandsFollowServerConfig(t *testing.T) {
 		t.Fatalf("user add: %d %s", code, errOut)
 	}
 	wantContains(t, "iissd user add", out, "added eve to the users file "+d.Config.Security.UsersFile+" (security.users_file of "+cfgPath+")",
-		"a running iissd reloads it by itself")
+		"applied by the running iissd (control socket "+filepath.Join(d.State, "iissd.sock")+"); it uses the change now")
+	wantCode(t, cli(t, []string{"IISCTL_PASSWORD=Eve-Passw0rd"}, "status", d.Target(), "-u", "eve"), 0)
 }
 
 // Point 3: iissd notices a change of its users file by itself, logs the
