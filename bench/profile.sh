@@ -15,12 +15,12 @@ tmp=$(mktemp -d)
 pid=
 trap '[[ -n $pid ]] && { kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; }; rm -rf "$tmp"' EXIT
 go build -o "$out/iissd" ./cmd/iissd
-go build -o "$tmp/iisbench" ./bench/iisbench
+go build -o "$out/iisbench" ./bench/iisbench
 export IISSD_DEMO_PASSWORD=bench-Passw0rd IISCTL_PASSWORD=bench-Passw0rd
 "$out/iissd" --demo --listen 127.0.0.1:135 --pprof 127.0.0.1:6060 --state "$tmp/state" >"$tmp/iissd.out" 2>"$tmp/iissd.err" &
 pid=$!
 for _ in $(seq 100); do grep -q "iissd serving" "$tmp/iissd.err" 2>/dev/null && break; sleep 0.1; done
-"$tmp/iisbench" all -only warm -target 127.0.0.1:135 -iissd-pid "$pid" -status-only -n 10000000 -duration 12s -conns "$conns" >"$out/load.txt" &
+"$out/iisbench" all -only warm -target 127.0.0.1:135 -iissd-pid "$pid" -status-only -n 10000000 -duration 12s -conns "$conns" -cpuprofile "$out/client-cpu.pprof" >"$out/load.txt" &
 load=$!
 sleep 3
 curl -s -o "$out/cpu.pprof" "http://127.0.0.1:6060/debug/pprof/profile?seconds=6" &

@@ -84,3 +84,34 @@ func TestPooledBuffersConcurrentCalls(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// BindAll binds several interfaces in one bind, one security context for
+// all; an interface the server does not know comes back nil.
+func TestBindAll(t *testing.T) {
+	other := SyntaxID{UUID: [16]byte{0xaa, 1}, Major: 1}
+	unknown := SyntaxID{UUID: [16]byte{0xbb, 2}, Major: 1}
+	tagged := func(tag byte) Handler {
+		return HandlerFunc(func(_ context.Context, c *Call) ([]byte, error) { return append([]byte{tag}, c.Stub...), nil })
+	}
+	_, addr := startServer(t, nil, Interface{UUID: testIface.UUID, Major: 1, Handler: tagged('A')},
+		Interface{UUID: other.UUID, Major: 1, Handler: tagged('B')})
+	c := dial(t, addr, nil)
+	pcs, err := c.BindAll(ctxT(t), []SyntaxID{testIface, unknown, other}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pcs) != 3 || pcs[0] == nil || pcs[1] != nil || pcs[2] == nil || pcs[0].ID == pcs[2].ID {
+		t.Fatalf("contexts %+v", pcs)
+	}
+	for i, want := range map[int]byte{0: 'A', 2: 'B'} {
+		out, err := c.Call(ctxT(t), pcs[i], 0, nil, []byte("x"))
+		if err != nil || string(out) != string([]byte{want, 'x'}) {
+			t.Fatalf("call on context %d: %q %v", i, out, err)
+		}
+	}
+	// The first interface must be accepted.
+	c2 := dial(t, addr, nil)
+	if _, err := c2.BindAll(ctxT(t), []SyntaxID{unknown, testIface}, nil); err == nil {
+		t.Fatal("BindAll with a rejected first interface succeeded")
+	}
+}

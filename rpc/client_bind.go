@@ -16,6 +16,27 @@ func (c *Conn) Bind(ctx context.Context, iface SyntaxID, opts *BindOptions) (*Pr
 }
 
 func (c *Conn) bindOrAlter(ctx context.Context, iface SyntaxID, opts *BindOptions, alter bool) (pc *PresContext, err error) {
+	pcs, err := c.bindAll(ctx, []SyntaxID{iface}, opts, alter)
+	if err != nil {
+		return nil, err
+	}
+	return pcs[0], nil
+}
+
+// BindAll negotiates presentation contexts for several interfaces in one
+// bind (or alter_context, when already bound) and one round trip: the
+// p_cont_list carries an element per interface and transfer syntax (C706
+// 12.6.4.3). A security context in opts serves them all. The result has
+// one entry per interface, nil where the server rejected that one; the
+// first interface must be accepted, else the error is as Bind's.
+func (c *Conn) BindAll(ctx context.Context, ifaces []SyntaxID, opts *BindOptions) ([]*PresContext, error) {
+	if len(ifaces) == 0 {
+		return nil, errors.New("rpc: BindAll without interfaces")
+	}
+	return c.bindAll(ctx, ifaces, opts, false)
+}
+
+func (c *Conn) bindAll(ctx context.Context, ifaces []SyntaxID, opts *BindOptions, alter bool) (pcs []*PresContext, err error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -24,7 +45,7 @@ func (c *Conn) bindOrAlter(ctx context.Context, iface SyntaxID, opts *BindOption
 	if alter && !c.bound {
 		return nil, errors.New("rpc: alter_context before bind")
 	}
-	return c.bind(ctx, iface, opts)
+	return c.bind(ctx, ifaces, opts)
 }
 
 // AlterContext adds a presentation context (optionally with a new
@@ -33,12 +54,17 @@ func (c *Conn) AlterContext(ctx context.Context, iface SyntaxID, opts *BindOptio
 	return c.bindOrAlter(ctx, iface, opts, true)
 }
 
-func (c *Conn) bind(ctx context.Context, iface SyntaxID, opts *BindOptions) (*PresContext, error) {
+func (c *Conn) bind(ctx context.Context, ifaces []SyntaxID, opts *BindOptions) ([]*PresContext, error) {
 	var o BindOptions
 	if opts != nil {
 		o = *opts
 	}
-	elems := c.elements(iface, &o)
+	var elems []ContextElement
+	groups := make([][]ContextElement, len(ifaces))
+	for i, iface := range ifaces {
+		groups[i] = c.elements(iface, &o, i == len(ifaces)-1)
+		elems = append(elems, groups[i]...)
+	}
 	var ac *authContext
 	var v *Verifier
 	if o.Auth != nil {
@@ -56,22 +82,47 @@ func (c *Conn) bind(ctx context.Context, iface SyntaxID, opts *BindOptions) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	pc, err := c.results(iface, elems, ack)
-	if err != nil {
-		return nil, err
+	res := ack.Body.(*BindAck).Results
+	if len(res) != len(elems) {
+		return nil, fmt.Errorf("%w: %d results for %d contexts", ErrProtocol, len(res), len(elems))
 	}
+	pcs := make([]*PresContext, len(ifaces))
+	off := 0
+	for i, iface := range ifaces {
+		n := len(groups[i])
+		pc, err := c.results(iface, groups[i], res[off:off+n])
+		off += n
+		if err != nil && i == 0 {
+			return nil, err
+		}
+		pcs[i] = pc
+	}
+	var auth *AuthContext
 	if ac != nil {
 		if err := c.finishAuth(ctx, ac, ack, callID, elems); err != nil {
 			return nil, err
 		}
-		pc.Auth = &AuthContext{ac}
+		auth = &AuthContext{ac}
 	} else {
-		pc.Auth = o.AuthContext
+		auth = o.AuthContext
 	}
-	return pc, nil
+	var features uint16 // negotiated for the association, answered in the last group
+	for _, pc := range pcs {
+		if pc != nil {
+			features |= pc.Features
+		}
+	}
+	for _, pc := range pcs {
+		if pc != nil {
+			pc.Auth, pc.Features = auth, features
+		}
+	}
+	return pcs, nil
 }
 
-func (c *Conn) elements(iface SyntaxID, o *BindOptions) []ContextElement {
+// elements are iface's p_cont_elems, one per transfer syntax; the
+// bind-time feature negotiation element goes with the last interface.
+func (c *Conn) elements(iface SyntaxID, o *BindOptions, last bool) []ContextElement {
 	syn := o.Syntaxes
 	if len(syn) == 0 {
 		syn = []ndr.Syntax{ndr.NDR20}
@@ -88,7 +139,7 @@ func (c *Conn) elements(iface SyntaxID, o *BindOptions) []ContextElement {
 			add(SyntaxNDR20)
 		}
 	}
-	if o.Features != 0 {
+	if o.Features != 0 && last {
 		add(FeatureSyntax(o.Features))
 	}
 	return elems
@@ -129,12 +180,8 @@ func (c *Conn) exchange(t PType, callID uint32, elems []ContextElement, v *Verif
 	return nil, fmt.Errorf("%w: %v answered with %v", ErrProtocol, t, r.Type)
 }
 
-// results picks the accepted element; results come in offer order.
-func (c *Conn) results(iface SyntaxID, elems []ContextElement, ack *PDU) (*PresContext, error) {
-	res := ack.Body.(*BindAck).Results
-	if len(res) != len(elems) {
-		return nil, fmt.Errorf("%w: %d results for %d contexts", ErrProtocol, len(res), len(elems))
-	}
+// results picks iface's accepted element; results come in offer order.
+func (c *Conn) results(iface SyntaxID, elems []ContextElement, res []ContextResult) (*PresContext, error) {
 	var pc *PresContext
 	var features uint16
 	var reject *ContextRejectedError

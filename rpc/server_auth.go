@@ -84,6 +84,9 @@ func (c *serverConn) step(ac *authContext, in []byte) ([]byte, bool, error) {
 	if done {
 		ac.done = true
 		c.established(ac)
+		// Debug: one line per connection is too much on the call path
+		// (a fleet's status is 2 connections per host); failures are Warn,
+		// and dcom logs each activation with its caller at Info.
 		c.log.Debug("rpc: authenticated", "auth_context_id", ac.id, "auth_type", ac.typ,
 			"auth_level", ac.level, "peer", ac.sc.Peer().String())
 	}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,8 +285,10 @@ func all(args []string) {
 	fleet := fs.Int("fleet", 0, "endpoints for the fleet figure (127.x addresses; 0 skips)")
 	fleetPar := fs.Int("fleet-parallel", 64, "iisctl --parallel for the fleet")
 	connsFlag := fs.String("conns", "1,16", "connection counts for the warm figures")
+	cpuProfile := fs.String("cpuprofile", "", "with -status-only or coldlib: write this process's CPU profile here")
 	statusOnly := fs.Bool("status-only", false, "warm Status load only, no echo (for profiling)")
-	only := fs.String("only", "", "comma-separated subset: warm,cold,hold,fleet")
+	coldN := fs.Int("coldlib-n", 300, "sequential cold operations for coldlib")
+	only := fs.String("only", "", "comma-separated subset: warm,cold,coldlib,hold,fleet")
 	fs.Parse(args)
 	want := func(s string) bool { return *only == "" || strings.Contains(","+*only+",", ","+s+",") }
 	host, portStr, err := net.SplitHostPort(*target)
@@ -295,6 +299,14 @@ func all(args []string) {
 	cfg := benchDial{net.JoinHostPort(host, strconv.Itoa(port)), iiss.ClientConfig{Credentials: iiss.Credentials{User: "admin", Password: os.Getenv("IISCTL_PASSWORD")}}}
 
 	if *statusOnly {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				fail(err)
+			}
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 		for _, c := range []int{1, 16} {
 			if strings.Contains(","+*connsFlag+",", ","+strconv.Itoa(c)+",") {
 				wop, wclose := warmOp(cfg, c)
@@ -332,6 +344,9 @@ func all(args []string) {
 	}
 	if want("cold") && *iisctl != "" {
 		coldFigures(*iisctl, *target, *coldRuns)
+	}
+	if want("coldlib") {
+		coldLib(cfg, *iissdPID, *coldN, *cpuProfile)
 	}
 	if want("hold") && *hold > 0 {
 		holdFigure(cfg, *iissdPID, *hold)
@@ -381,6 +396,59 @@ func warmFigures(cfg benchDial, echoAddr string, echoPID, iissdPID, req, resp in
 			medianDur(wp99).Round(time.Microsecond), medianDur(ep99).Round(time.Microsecond),
 			medianDur(wcpu).Round(time.Microsecond), medianDur(ecpu).Round(time.Microsecond), median(cpur))
 	}
+}
+
+// coldLib runs n cold operations (activate, Status, release) one after
+// another in this process: latency, this process's CPU and iissd's CPU
+// per operation, without process start.
+func coldLib(cfg iiss.DialConfig, pid, n int, profile string) {
+	ctx := context.Background()
+	op := func() {
+		c, err := iiss.Dial(ctx, cfg)
+		if err != nil {
+			fail(err)
+		}
+		if _, err := c.Status(ctx); err != nil {
+			fail(err)
+		}
+		if err := c.Close(); err != nil {
+			fail(err)
+		}
+	}
+	for range 20 {
+		op()
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	var lat []time.Duration
+	self0, srv0 := selfCPU(), procCPU(pid)
+	for range n {
+		t := time.Now()
+		op()
+		lat = append(lat, time.Since(t))
+	}
+	self, srv := selfCPU()-self0, procCPU(pid)-srv0
+	fmt.Printf("RESULT cold in-process: activate+Status+release %v median, %v p99; client CPU %v, iissd CPU %v per operation (%d sequential)\n",
+		medianDur(lat).Round(time.Microsecond), pct(lat, 0.99).Round(time.Microsecond),
+		(self / time.Duration(n)).Round(time.Microsecond), (srv / time.Duration(n)).Round(time.Microsecond), n)
+}
+
+func pct(v []time.Duration, p float64) time.Duration {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[int(p*float64(len(s)-1))]
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // coldFigures times whole iisctl processes: status against version, interleaved.

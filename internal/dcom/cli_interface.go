@@ -39,6 +39,8 @@ func newSession(cfg ClientConfig, conn *rpc.Conn, a *activation) *session {
 
 // context returns the presentation context for iid: the first one is a
 // bind with a new security context, later ones alter_context reusing it.
+// The first bind also offers IRemUnknown, which Close needs for
+// RemRelease, so that releasing costs no alter_context round trip.
 func (s *session) context(ctx context.Context, iid ndr.GUID) (*rpc.PresContext, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,12 +50,27 @@ func (s *session) context(ctx context.Context, iid ndr.GUID) (*rpc.PresContext, 
 	opts := &rpc.BindOptions{AuthContext: s.auth}
 	if s.auth == nil {
 		opts.Auth = &rpc.AuthOptions{Initiator: s.cfg.Auth, Level: s.level}
+		ifaces := []rpc.SyntaxID{{UUID: iid}}
+		if iid != IID_IRemUnknown {
+			ifaces = append(ifaces, rpc.SyntaxID{UUID: IID_IRemUnknown})
+		}
+		pcs, err := s.conn.BindAll(ctx, ifaces, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.auth = pcs[0].Auth
+		for i, pc := range pcs {
+			if pc != nil {
+				s.pcs[ifaces[i].UUID] = pc
+			}
+		}
+		return pcs[0], nil
 	}
 	pc, err := s.conn.Bind(ctx, rpc.SyntaxID{UUID: iid}, opts)
 	if err != nil {
 		return nil, err
 	}
-	s.auth, s.pcs[iid] = pc.Auth, pc
+	s.pcs[iid] = pc
 	return pc, nil
 }
 
