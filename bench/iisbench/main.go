@@ -401,10 +401,10 @@ func warmFigures(cfg benchDial, echoAddr string, echoPID, iissdPID, req, resp in
 // coldLib runs n cold operations (activate, Status, release) one after
 // another in this process: latency, this process's CPU and iissd's CPU
 // per operation, without process start.
-func coldLib(cfg iiss.DialConfig, pid, n int, profile string) {
+func coldLib(cfg benchDial, pid, n int, profile string) {
 	ctx := context.Background()
 	op := func() {
-		c, err := iiss.Dial(ctx, cfg)
+		c, err := cfg.dial(ctx)
 		if err != nil {
 			fail(err)
 		}
