@@ -20,15 +20,15 @@ import (
 // reports for the same logon and transport failures ([MS-ERREF] 2.2,
 // as HRESULT_FROM_WIN32).
 const (
-	ERROR_LOGON_FAILURE         HRESULT = 0x8007052E // 1326
-	ERROR_TIMEOUT               HRESULT = 0x800705B4 // 1460
-	ERROR_CANCELLED             HRESULT = 0x800704C7 // 1223
-	RPC_S_SERVER_UNAVAILABLE    HRESULT = 0x800706BA // 1722
-	RPC_S_SERVER_TOO_BUSY       HRESULT = 0x800706BB // 1723
-	RPC_S_CALL_FAILED           HRESULT = 0x800706BE // 1726
-	RPC_S_CALL_FAILED_DNE       HRESULT = 0x800706BF // 1727
-	RPC_S_PROTOCOL_ERROR        HRESULT = 0x800706C0 // 1728
-	RPC_S_UNKNOWN_AUTHN_SERVICE HRESULT = 0x800706D3 // 1747
+	ERROR_LOGON_FAILURE         = hresult.ERROR_LOGON_FAILURE         // 1326: unknown user name or bad password
+	ERROR_TIMEOUT               = hresult.ERROR_TIMEOUT               // 1460
+	ERROR_CANCELLED             = hresult.ERROR_CANCELLED             // 1223
+	RPC_S_SERVER_UNAVAILABLE    = hresult.RPC_S_SERVER_UNAVAILABLE    // 1722
+	RPC_S_SERVER_TOO_BUSY       = hresult.RPC_S_SERVER_TOO_BUSY       // 1723
+	RPC_S_CALL_FAILED           = hresult.RPC_S_CALL_FAILED           // 1726
+	RPC_S_CALL_FAILED_DNE       = hresult.RPC_S_CALL_FAILED_DNE       // 1727
+	RPC_S_PROTOCOL_ERROR        = hresult.RPC_S_PROTOCOL_ERROR        // 1728
+	RPC_S_UNKNOWN_AUTHN_SERVICE = hresult.RPC_S_UNKNOWN_AUTHN_SERVICE // 1747
 )
 
 // Kind is what went wrong, as a program needs to know it to act: retry

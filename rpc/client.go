@@ -121,7 +121,7 @@ func NewConn(nc net.Conn, cfg *ClientConfig) *Conn {
 		c.MaxStub = DefaultMaxStub
 	}
 	return &Conn{
-		nc: nc, t: transport{nc: nc}, cfg: c, sem: make(chan struct{}, 1),
+		nc: nc, t: transport{nc: nc, client: true}, cfg: c, sem: make(chan struct{}, 1),
 		nextCallID: 1, assocGroup: c.AssocGroup,
 		maxXmit: int(c.MaxFragment), maxRecv: int(c.MaxFragment),
 		reasm: reassembler{max: c.MaxStub},

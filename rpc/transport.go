@@ -29,6 +29,11 @@ type transport struct {
 	wmu          sync.Mutex
 	poolRequests bool
 	pooled       *[]byte // the pooled buffer of the fragment last read, if any
+	// client rejects a header whose rpc_vers is not 5 before reading
+	// the body (C706 12.6.3.1): the peer is not a DCE/RPC server (an
+	// HTTP server's "HTTP/1.1 400" would otherwise read as a 13 KiB
+	// fragment). The server answers such a bind with bind_nak instead.
+	client bool
 }
 
 // readBufSize holds a default-size fragment (5840) and its successor's header.
@@ -65,6 +70,9 @@ func (t *transport) readFragment() (*PDU, []byte, layout, error) {
 	h, err := ParseHeader(hdr[:])
 	if err != nil {
 		return nil, nil, layout{}, err
+	}
+	if t.client && h.Version != 5 {
+		return nil, nil, layout{}, fmt.Errorf("%w: rpc_vers %d, not 5: the peer does not speak DCE/RPC", ErrMalformedPDU, h.Version)
 	}
 	var raw []byte
 	if t.poolRequests && h.Type == PTypeRequest && int(h.FragLength) <= fragBufSize {
