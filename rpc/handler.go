@@ -44,6 +44,10 @@ type Interface struct {
 	// get nca_s_op_rng_error before the handler runs. 0 means no check.
 	Opnums  int
 	Handler Handler
+	// NDR20Only refuses NDR64 for this interface (provider rejection,
+	// transfer syntaxes not supported), for protocols that MUST use NDR
+	// such as DCOM's ([MS-DCOM] 2.2.13, 3.1.2.5.2).
+	NDR20Only bool
 	// MinLevel overrides ServerConfig.MinLevel for this interface.
 	// AuthLevelDefault (0) uses the server's; AuthLevelNone allows
 	// unauthenticated calls (DCOM's IObjectExporter::ServerAlive2).

@@ -119,7 +119,13 @@ func (c *serverConn) negotiate(elems []ContextElement) []ContextResult {
 	chosen := map[SyntaxID]int{}
 	best := map[SyntaxID]int{} // rank: 2 NDR20, 1 NDR64
 	for i, e := range elems {
-		if r := elemRank(e); r > best[e.Abstract] {
+		r := elemRank(e)
+		if r == 1 {
+			if ifc := c.srv.lookup(e.Abstract); ifc != nil && ifc.NDR20Only {
+				r = 0
+			}
+		}
+		if r > best[e.Abstract] {
 			best[e.Abstract], chosen[e.Abstract] = r, i
 		}
 	}

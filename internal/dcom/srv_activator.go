@@ -66,10 +66,15 @@ func (s *Server) createInstance(ctx context.Context, c *rpc.Call, props *MInterf
 		s.log.Warn("dcom: bad activation properties", "caller", c.Peer.String(), "addr", c.RemoteAddr, "err", err)
 		return nil, E_INVALIDARG
 	}
+	if in.ScmRequest == nil || in.Location == nil {
+		// Required properties ([MS-DCOM] 3.1.2.5.2.3.2-3).
+		s.log.Warn("dcom: activation properties without ScmRequestInfo or LocationInfo", "caller", c.Peer.String(), "addr", c.RemoteAddr)
+		return nil, E_INVALIDARG
+	}
 	if ps := in.Protseqs(); len(ps) > 0 && !hasTCP(ps) {
 		return nil, E_INVALIDARG
 	}
-	res, hr := s.activate(ctx, c, in.Instantiation.ClassID, in.Instantiation.IIDs, classObject)
+	res, hr := s.activate(ctx, c, in.Instantiation.ClassID, in.Instantiation.IIDs, classObject, func() (HRESULT, string) { return scmChecks(in) })
 	if hr.Failed() {
 		return nil, hr
 	}
@@ -115,7 +120,7 @@ func (s *Server) serveActivation(ctx context.Context, c *rpc.Call) ([]byte, erro
 		// is given ([MS-DCOM] 3.1.2.5.2.3.1).
 		hr = E_INVALIDARG
 	default:
-		ifs, hr = s.activate(ctx, c, q.CLSID, q.IIDs, q.Mode == ModeGetClassObject)
+		ifs, hr = s.activate(ctx, c, q.CLSID, q.IIDs, q.Mode == ModeGetClassObject, nil)
 	}
 	p := s.remoteActivationResponse(c, len(q.IIDs), ifs, hr)
 	w := ndr.NewWriter(c.Syntax)
@@ -123,13 +128,13 @@ func (s *Server) serveActivation(ctx context.Context, c *rpc.Call) ([]byte, erro
 	return w.Bytes(), w.Err()
 }
 
-// remoteActivationResponse builds RemoteActivation's [out] parameters: on failure
-// every result is hr, with NULL pointers and bindings.
+// remoteActivationResponse builds RemoteActivation's [out] parameters: on
+// failure pResults MUST be all 0x00000000, with NULL pointers and
+// bindings ([MS-DCOM] 3.1.2.5.2.3.1).
 func (s *Server) remoteActivationResponse(c *rpc.Call, n int, ifs []ActivatedInterface, hr HRESULT) *RemoteActivationResponse {
 	p := &RemoteActivationResponse{ServerVersion: serverVersion, HR: hr,
 		InterfaceData: make([]*MInterfacePointer, n), Results: make([]HRESULT, n)}
 	for i := range p.Results {
-		p.Results[i] = hr
 		if !hr.Failed() {
 			p.Results[i], p.InterfaceData[i] = ifs[i].Result, ifs[i].Ptr
 		}
@@ -148,7 +153,8 @@ func (s *Server) remoteActivationResponse(c *rpc.Call, n int, ifs []ActivatedInt
 // denial is logged with the caller, and nothing is created. With
 // getClassObject the object created is the class's class object
 // (RemoteGetClassObject, RemoteActivation in MODE_GET_CLASS_OBJECT).
-func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids []ndr.GUID, getClassObject bool) ([]ActivatedInterface, HRESULT) {
+// checks, when set, runs after authorization and before creation.
+func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids []ndr.GUID, getClassObject bool, checks func() (HRESULT, string)) ([]ActivatedInterface, HRESULT) {
 	caller := callerOf(c)
 	deny := func(hr HRESULT, why string) ([]ActivatedInterface, HRESULT) {
 		s.log.Warn("dcom: activation denied", "reason", why, "hresult", fmt.Sprintf("0x%08X", uint32(hr)),
@@ -167,6 +173,11 @@ func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids
 	}
 	if err := authorize(class, caller); err != nil {
 		return deny(E_ACCESSDENIED, err.Error())
+	}
+	if checks != nil {
+		if hr, why := checks(); hr.Failed() {
+			return deny(hr, why)
+		}
 	}
 	target := class
 	if getClassObject {

@@ -8,10 +8,12 @@ import (
 )
 
 // registerExporter registers IRemUnknown and IRemUnknown2 on the object
-// exporter ([MS-DCOM] 3.1.1.5.6-7).
+// exporter ([MS-DCOM] 3.1.1.5.6-7). Every exporter interface is NDR20
+// only: ORPCTHIS and ORPCTHAT MUST be marshaled with NDR ([MS-DCOM]
+// 2.2.13), and Windows exporters reject NDR64 likewise.
 func (s *Server) registerExporter() {
 	for _, iid := range []ndr.GUID{IID_IRemUnknown, IID_IRemUnknown2} {
-		if err := s.obj.Register(rpc.Interface{UUID: iid, Opnums: 7, Handler: rpc.HandlerFunc(s.serveRemUnknown)}); err != nil {
+		if err := s.obj.Register(rpc.Interface{UUID: iid, Opnums: 7, Handler: rpc.HandlerFunc(s.serveRemUnknown), NDR20Only: true}); err != nil {
 			panic(err)
 		}
 	}
@@ -22,7 +24,7 @@ func (s *Server) exportIID(iid ndr.GUID) error {
 	if s.iids[iid] {
 		return nil
 	}
-	if err := s.obj.Register(rpc.Interface{UUID: iid, Handler: rpc.HandlerFunc(s.serveORPC)}); err != nil {
+	if err := s.obj.Register(rpc.Interface{UUID: iid, Handler: rpc.HandlerFunc(s.serveORPC), NDR20Only: true}); err != nil {
 		return err
 	}
 	s.iids[iid] = true

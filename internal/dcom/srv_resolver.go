@@ -24,8 +24,9 @@ const (
 func (s *Server) registerActivation() {
 	ifs := []rpc.Interface{
 		{UUID: IID_IObjectExporter, Opnums: 6, Handler: rpc.HandlerFunc(s.serveResolver)},
-		{UUID: IID_IRemoteSCMActivator, Opnums: 5, Handler: rpc.HandlerFunc(s.serveSCM)},
-		{UUID: IID_IActivation, Opnums: 1, Handler: rpc.HandlerFunc(s.serveActivation)},
+		// The activators MUST use NDR20 ([MS-DCOM] 3.1.2.5.2).
+		{UUID: IID_IRemoteSCMActivator, Opnums: 5, Handler: rpc.HandlerFunc(s.serveSCM), NDR20Only: true},
+		{UUID: IID_IActivation, Opnums: 1, Handler: rpc.HandlerFunc(s.serveActivation), NDR20Only: true},
 	}
 	for _, ifc := range ifs {
 		ifc.MinLevel = rpc.AuthLevelNone

@@ -23,9 +23,9 @@ type Config struct {
 	// RawNTLM authenticates to the exporter with raw NTLMSSP instead of
 	// the captured SPNEGO offer.
 	RawNTLM bool
-	// NDR64 offers only NDR64 for the object's interfaces (the server
-	// prefers NDR20 when offered both, as Windows servers do), so that
-	// object calls travel in NDR64.
+	// NDR64 offers only NDR64 for the object's interfaces. A DCOM server
+	// MUST refuse it (ORPCTHIS is NDR, [MS-DCOM] 2.2.13), as Windows
+	// servers do; Windows clients offer NDR20 and NDR64 together.
 	NDR64 bool
 	Rec   *Recording
 }

@@ -22,8 +22,9 @@
 //     as Windows sends it;
 //   - RemQueryInterface and IClassFactory::CreateInstance replay the
 //     capture's stubs with the IPID and the requested IID changed;
-//   - object calls use NDR64 when the server selects it (Config.NDR64
-//     offers only NDR64 for the object's interfaces); IDispatch is
+//   - NDR64 is offered on every bind, and object calls use whatever the
+//     server selects (a DCOM server selects NDR20; Config.NDR64 offers
+//     NDR64 alone, which it must refuse); IDispatch is
 //     called as VBScript does (GetIDsOfNames, then Invoke with
 //     DISPATCH_METHOD and VT_I2/VT_BOOL arguments in reverse order).
 //
