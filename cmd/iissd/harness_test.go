@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
-	sambadc.StopShared() // the domain controller of the domain tests, if they started one
+	sambadc.StopShared()  // the domain controller of the domain tests, if they started one
 	if iisctlPath != "" { // the iisctl binary the end-to-end tests built
 		os.RemoveAll(filepath.Dir(iisctlPath))
 	}
