@@ -15,12 +15,17 @@ import (
 	"github.com/iisctl/iisctl/spnego"
 )
 
-// ServerConfig configures [NewServer]. Only Users is required.
+// ServerConfig configures [NewServer]. Only Users (or Verifier) is required.
 type ServerConfig struct {
 	// Users are the accounts NTLM and SPNEGO logons are checked against,
 	// with the admin bit: only administrators may activate the class and
 	// call it ([MS-IISS] 1.5). ntlm.UsersFile is a file-backed source.
 	Users ntlm.CredentialSource
+	// Verifier, when set, checks NTLM responses instead of Users: for
+	// example domain logons passed to the domain controller
+	// (internal/winbind), with ntlm.LocalVerifier(Users) as its fallback.
+	// Its rpc.Peer (admin bit included) is the caller.
+	Verifier ntlm.Verifier
 
 	// How the server names itself in NTLM challenges ([MS-NLMP]
 	// 2.2.1.2): defaults derive from the host name.
@@ -69,7 +74,7 @@ func NewServer(backend Service, cfg ServerConfig) (*Server, error) {
 	if backend == nil {
 		return nil, errors.New("iiss: NewServer: no backend")
 	}
-	if cfg.Users == nil {
+	if cfg.Users == nil && cfg.Verifier == nil {
 		return nil, errors.New("iiss: NewServer: ServerConfig.Users is required")
 	}
 	if cfg.Logger == nil {
@@ -102,7 +107,7 @@ func acceptors(cfg ServerConfig) []rpc.Acceptor {
 	nc := ntlm.ServerConfig{
 		NetBIOSComputer: cfg.NetBIOSComputer, NetBIOSDomain: cfg.NetBIOSDomain,
 		DNSComputer: cfg.DNSComputer, DNSDomain: cfg.DNSDomain,
-		Creds: cfg.Users, Rand: cfg.Rand, Now: cfg.Now,
+		Creds: cfg.Users, Verifier: cfg.Verifier, Rand: cfg.Rand, Now: cfg.Now,
 	}
 	return []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc}}
 }

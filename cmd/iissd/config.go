@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -21,6 +22,7 @@ type Config struct {
 	Log      LogConfig       `toml:"log"`
 	Control  ControlConfig   `toml:"control"`
 	Backend  BackendConfig   `toml:"backend"`
+	Domain   DomainConfig    `toml:"domain"`
 	Services []ServiceConfig `toml:"service"`
 }
 
@@ -48,6 +50,28 @@ type SecurityConfig struct {
 	NetBIOSDomain   string `toml:"netbios_domain"`
 	DNSComputer     string `toml:"dns_computer"`
 	DNSDomain       string `toml:"dns_domain"`
+	// AdminGroups are domain groups ("CORP\\IIS Operators", or SIDs)
+	// whose members are administrators, beside the users file's admins.
+	// Membership is resolved at each logon. Needs [domain] name.
+	AdminGroups []string `toml:"admin_groups"`
+}
+
+// DomainConfig makes iissd accept domain logons (docs/domain.md): NTLM
+// logons naming the domain are validated by its domain controller through
+// winbind's ntlm_auth, never against a local hash.
+type DomainConfig struct {
+	// Name is the domain's NetBIOS name (CORP); empty: no domain logons.
+	Name string `toml:"name"`
+	// DNSName is its DNS name (corp.example.com).
+	DNSName string `toml:"dns_name"`
+	// NTLMAuth and Wbinfo are the winbind helpers' command lines
+	// (default ["ntlm_auth"] and ["wbinfo"]).
+	NTLMAuth []string `toml:"ntlm_auth"`
+	Wbinfo   []string `toml:"wbinfo"`
+	// MaxConcurrent bounds the logons with the DC at once (default 4);
+	// Timeout bounds each one's wait for a slot and an answer (default 10s).
+	MaxConcurrent int      `toml:"max_concurrent"`
+	Timeout       duration `toml:"timeout"`
 }
 
 // StateConfig is where iissd keeps what survives restarts (the disable switch).
@@ -143,6 +167,8 @@ func (c *Config) defaults() {
 	set(&c.Security.MinAuthLevel, "privacy")
 	set(&c.Security.UsersFile, localconf.DefaultUsersFile)
 	set(&c.Security.NetBIOSComputer, upperNetBIOS(host))
+	set(&c.Security.NetBIOSDomain, strings.ToUpper(c.Domain.Name)) // a domain member announces its domain
+	set(&c.Security.DNSDomain, strings.ToLower(c.Domain.DNSName))
 	set(&c.Security.NetBIOSDomain, "WORKGROUP")
 	set(&c.Security.DNSComputer, host)
 	set(&c.State.Dir, localconf.DefaultStateDir)
@@ -201,6 +227,12 @@ func (c *Config) validate() error {
 	case "connect", "integrity", "privacy":
 	default:
 		return fmt.Errorf("min_auth_level %q: want connect, integrity or privacy", c.Security.MinAuthLevel)
+	}
+	if len(c.Security.AdminGroups) > 0 && c.Domain.Name == "" {
+		return errors.New("security.admin_groups needs [domain] name (the domain whose groups they are)")
+	}
+	if c.Domain.MaxConcurrent < 0 || c.Domain.Timeout.Duration < 0 {
+		return errors.New("domain.max_concurrent and domain.timeout must not be negative")
 	}
 	switch c.Backend.Type {
 	case "supervisor":

@@ -40,6 +40,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad duration":     "[control]\nping_period = \"soon\"\n",
 		"log level":        "[log]\nlevel = \"verbose\"\n[[service]]\nname=\"a\"\ncommand=[\"x\"]\n",
 		"log format":       "[log]\nformat = \"xml\"\n[[service]]\nname=\"a\"\ncommand=[\"x\"]\n",
+		"groups no domain": "[security]\nadmin_groups = [\"CORP\\\\Ops\"]\n[[service]]\nname=\"a\"\ncommand=[\"x\"]\n",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

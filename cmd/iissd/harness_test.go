@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/sambadc"
 	"github.com/iisctl/iisctl/ntlm"
 )
 
@@ -28,6 +29,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	sambadc.StopShared()  // the domain controller of the domain tests, if they started one
 	if iisctlPath != "" { // the iisctl binary the end-to-end tests built
 		os.RemoveAll(filepath.Dir(iisctlPath))
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/winbind"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/svc"
 	"github.com/iisctl/iisctl/svc/supervisor"
@@ -48,7 +49,16 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 		return err
 	}
 	defer stopControl()
-	srv, err := iiss.NewServer(local, serverConfig(cfg, creds, log))
+	verifier, err := newVerifier(cfg, creds, log)
+	if err != nil {
+		return err
+	}
+	if c, ok := verifier.(io.Closer); ok {
+		defer c.Close()
+	}
+	sc := serverConfig(cfg, creds, log)
+	sc.Verifier = verifier
+	srv, err := iiss.NewServer(local, sc)
 	if err != nil {
 		return err
 	}
@@ -86,6 +96,21 @@ func authLevel(s string) iiss.AuthLevel {
 		return iiss.AuthLevelIntegrity
 	}
 	return iiss.AuthLevelPrivacy
+}
+
+// newVerifier checks NTLM responses: against the users file, and with
+// [domain] set, logons naming the domain through its DC (internal/winbind).
+func newVerifier(cfg *Config, creds ntlm.CredentialSource, log *slog.Logger) (ntlm.Verifier, error) {
+	local := ntlm.LocalVerifier(creds)
+	if cfg.Domain.Name == "" {
+		return local, nil
+	}
+	return winbind.New(winbind.Config{
+		Domain: cfg.Domain.Name, DNSDomain: cfg.Domain.DNSName, AdminGroups: cfg.Security.AdminGroups,
+		NTLMAuth: cfg.Domain.NTLMAuth, Wbinfo: cfg.Domain.Wbinfo,
+		MaxConcurrent: cfg.Domain.MaxConcurrent, Timeout: cfg.Domain.Timeout.Duration,
+		Fallback: local, Logger: log,
+	})
 }
 
 // serverConfig is the iiss.ServerConfig cfg describes.

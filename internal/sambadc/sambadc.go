@@ -48,6 +48,14 @@ const (
 	ServiceSPN     = "host/" + ServiceHost
 )
 
+// RPCPort is where every DCE/RPC interface of the DC listens over
+// ncacn_ip_tcp (samr, dssetup, lsarpc, netlogon, drsuapi...): fixed, so
+// clients need no endpoint mapper. Netlogon has its own (NetlogonPort).
+const RPCPort = 49152
+
+// NetlogonPort is netlogon's own ncacn_ip_tcp port.
+const NetlogonPort = 49153
+
 // Time limits.
 const (
 	provisionTimeout = 180 * time.Second
@@ -246,6 +254,8 @@ func (dc *DC) smbConf() string {
 	log level = 1 auth_audit:3
 	panic action =
 	disable netbios = yes
+	rpc server port = ` + strconv.Itoa(RPCPort) + `
+	rpc server port:netlogon = ` + strconv.Itoa(NetlogonPort) + `
 	dns forwarder =
 	server services = -dnsupdate -nbt -wrepl -kcc -drepl -ntp_signd
 	dns update command = /bin/true

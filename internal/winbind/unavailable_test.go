@@ -70,8 +70,8 @@ func TestNoWinbind(t *testing.T) {
 	}
 	defer v.Close()
 	_, err = v.Verify(context.Background(), logon())
-	if err == nil || !errors.Is(err, ntlm.ErrLogonFailure) {
-		t.Fatalf("got %v", err)
+	if !errors.Is(err, winbind.ErrUnavailable) || errors.Is(err, ntlm.ErrLogonFailure) {
+		t.Fatalf("got %v, want ErrUnavailable (not a logon failure)", err)
 	}
 	if !strings.Contains(log.String(), "domain controller unreachable") {
 		t.Errorf("log:\n%s", log)

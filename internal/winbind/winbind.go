@@ -29,7 +29,8 @@ const (
 	maxLine       = 4096
 )
 
-// Errors. Refusals also wrap ntlm.ErrLogonFailure.
+// Errors. Refusals by the DC wrap ntlm.ErrLogonFailure (RefusedError);
+// these two do not: the logon was not judged.
 var (
 	// ErrUnavailable: the helper could not be run, did not answer in
 	// time, or winbindd/the DC could not be reached.
@@ -249,7 +250,9 @@ func (v *Verifier) unavailable(account string, err error) error {
 	if first {
 		v.log.Error("winbind: domain controller unreachable: domain logons fail until it answers", "domain", v.cfg.Domain, "err", err)
 	}
-	return fmt.Errorf("%w for %q: %w", ntlm.ErrLogonFailure, account, err)
+	// Not ErrLogonFailure: an unreachable DC is nobody's failed guess
+	// (the logon throttle counts only those).
+	return fmt.Errorf("%w: logon of %q not verified: %w", ErrUnavailable, account, err)
 }
 
 func (v *Verifier) up() {
