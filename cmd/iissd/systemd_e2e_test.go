@@ -326,6 +326,61 @@ func TestSystemdEndToEnd(t *testing.T) {
 	t.Run("iisctl", e.testIisctl)
 	t.Run("impacket", e.testImpacket)
 	t.Run("direct", e.testDirect)
+	t.Run("control-channel", e.testControlStatus)
+}
+
+// testControlStatus: `iissd status`'s SERVICE_STATUS_PROCESS over the
+// control channel with the systemd backend, against systemd's MainPID and
+// /proc: running with the real main process, stop pending with a rising
+// checkpoint and TimeoutStopSec as the wait hint, stopped with 1053 after
+// systemd's stop timeout, 1066/3 for a unit that exited 3.
+func (e *sdEnv) testControlStatus(t *testing.T) {
+	d := e.d
+	e.mustRun(t, "start")
+	d.waitSite(t, true)
+	for _, n := range []string{"was", "w3svc"} {
+		s := ctlStatus(t, d, n)
+		pid := e.mainPID(t, n)
+		if pid == 0 || s.CurrentState != 4 || s.ProcessID != uint32(pid) || s.ControlsAccepted != 5 ||
+			s.LogFile != "journalctl -u iis-"+n+".service" || s.Since.IsZero() || s.DisplayName != sdDisplay[n] {
+			t.Errorf("%s: %+v (MainPID %d)", n, s, pid)
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", s.ProcessID))
+		if err != nil || !bytes.Contains(cmdline, []byte("demo-s")) {
+			t.Errorf("%s: /proc/%d/cmdline %q %v", n, s.ProcessID, cmdline, err)
+		}
+	}
+
+	e.startUnit(t, "iisadmin")
+	pid := e.mainPID(t, "iisadmin")
+	if _, c := e.run(t, "stop", "--timeout", "1s", "--no-force"); c.code != 5 {
+		t.Fatalf("stop --no-force: %s", c)
+	}
+	first := ctlStatus(t, d, "iisadmin")
+	if first.CurrentState != 3 || first.ProcessID != uint32(pid) || first.WaitHint != sdStubbornStop*1000 ||
+		first.CheckPoint < 1 || first.ControlsAccepted != 0 {
+		t.Fatalf("iisadmin stopping: %+v (MainPID %d)", first, pid)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+		t.Errorf("stop pending, but pid %d: %v", pid, err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if later := ctlStatus(t, d, "iisadmin"); later.CurrentState == 3 && later.CheckPoint <= first.CheckPoint {
+		t.Errorf("checkpoint did not rise: %d then %d", first.CheckPoint, later.CheckPoint)
+	}
+	e.waitInactive(t, sdStubbornStop*time.Second+5*time.Second, "iisadmin")
+	if s := ctlStatus(t, d, "iisadmin"); s.CurrentState != 1 || s.Win32ExitCode != 1053 || s.ProcessID != 0 || s.CheckPoint != 0 {
+		t.Errorf("iisadmin after systemd's stop timeout: %+v", s)
+	}
+
+	if r := e.startJob(t, "smtpsvc"); r != "done" && r != "failed" {
+		t.Fatalf("start smtpsvc: job %s", r)
+	}
+	e.waitInactive(t, 5*time.Second, "smtpsvc")
+	if s := ctlStatus(t, d, "smtpsvc"); s.CurrentState != 1 || s.Win32ExitCode != 1066 || s.ServiceSpecificExitCode != 3 || s.ProcessID != 0 {
+		t.Errorf("smtpsvc after exit 3: %+v", s)
+	}
+	e.mustRun(t, "stop")
 }
 
 func (e *sdEnv) testIisctl(t *testing.T) {
