@@ -4,7 +4,7 @@
 // see NDR or HRESULTs.
 //
 // Status mirrors SERVICE_STATUS_PROCESS (winsvc.h, the second seed) and
-// SERVICE_STATUS ([MS-SCMR] 2.2.47): a service is Stopped, StartPending,
+// SERVICE_STATUS ([MS-SCMR] 2.2.49, 2.2.47): a service is Stopped, StartPending,
 // Running or StopPending (the pause states are never used); CheckPoint
 // rises and WaitHint estimates the time left while a state is pending.
 // When a service stops, Win32ExitCode says why: ExitOK for a clean exit or

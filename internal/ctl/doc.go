@@ -7,7 +7,8 @@
 //
 // Nothing here goes on the network: the wire stays as [MS-IISS] defines
 // it (the STATUS_BLOB of 2.2.1 carries SERVICE_STATUS only). The channel
-// shows the full SERVICE_STATUS_PROCESS (winsvc.h; [MS-SCMR] 2.2.49) of
+// shows the full SERVICE_STATUS_PROCESS (winsvc.h; [MS-SCMR] 2.2.49, with
+// the names of ENUM_SERVICE_STATUS_PROCESSW, 2.2.13) of
 // each Internet service plus local extras, as `sc queryex` does on
 // Windows ([WriteQueryEx]).
 //
