@@ -12,7 +12,7 @@ import (
 type AuditRecord struct {
 	Time     time.Time     // when the call started
 	Caller   Caller        // from ctx ([WithCaller]); zero if unknown
-	Method   string        // "Stop", "Start", "Reboot", "Kill"
+	Method   string        // "Stop", "Start", "Reboot", "Kill"; "Local …" for iissd's control socket (internal/ctl)
 	Timeout  time.Duration // Stop, Start, Reboot
 	Force    bool          // Stop, Reboot
 	Result   HRESULT       // what the caller got
@@ -57,7 +57,7 @@ func (a *SlogAuditor) Audit(ctx context.Context, r AuditRecord) {
 	attrs := []slog.Attr{
 		slog.String("user", r.Caller.User), slog.String("addr", addr), slog.String("method", r.Method),
 	}
-	if r.Method != "Kill" {
+	if r.Method == "Stop" || r.Method == "Start" || r.Method == "Reboot" {
 		attrs = append(attrs, slog.Int64("timeout_ms", r.Timeout.Milliseconds()))
 	}
 	if r.Method == "Stop" || r.Method == "Reboot" {

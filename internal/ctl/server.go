@@ -169,31 +169,36 @@ func checkStale(path string) error {
 func (s *Server) Path() string { return s.cfg.Path }
 
 // Serve accepts connections until ctx ends or Close is called; it then
-// removes the socket and waits for the connections being served.
+// removes the socket and waits for the connections being served. Accept
+// errors (such as running out of file descriptors) are logged and
+// retried after a pause that doubles up to a second.
 func (s *Server) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
+	defer s.wg.Wait()
+	var pause time.Duration
 	for {
 		c, err := s.ln.AcceptUnix()
 		if err != nil {
 			select {
 			case <-s.done:
-				s.wg.Wait()
 				return nil
 			default:
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.cfg.Logger.Error("control socket: accept failed; retrying", "err", err, "pause", pause)
+			select {
+			case <-time.After(pause):
+			case <-s.done:
+				return nil
 			}
-			s.Close()
-			s.wg.Wait()
-			return fmt.Errorf("ctl: accept: %w", err)
+			continue
 		}
+		pause = 0
 		select {
 		case s.slots <- struct{}{}:
 		default:
-			s.wg.Add(1)
-			go func() { defer s.wg.Done(); s.busy(c) }()
+			busy(c)
 			continue
 		}
 		s.wg.Add(1)
@@ -219,9 +224,11 @@ func (s *Server) Close() error {
 	return err
 }
 
-func (s *Server) busy(c *net.UnixConn) {
+// busy answers a connection over MaxConns at once, without waiting:
+// the line fits in the socket's buffer.
+func busy(c *net.UnixConn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
+	c.SetDeadline(time.Now().Add(100 * time.Millisecond))
 	writeResponse(c, failure(CodeBusy, "too many control connections at once; try again"))
 }
 

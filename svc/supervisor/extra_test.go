@@ -75,7 +75,10 @@ func TestRestartAfterExternalKill(t *testing.T) {
 	if s.Win32ExitCode != 0 {
 		t.Errorf("restarted web still reports exit %d", s.Win32ExitCode)
 	}
-	if s := waitStatus(t, m, "once", isStopped); s.Win32ExitCode != svc.ExitProcessAborted {
+	if s.Restarts != 1 || s.Since.IsZero() {
+		t.Errorf("restarted web: Restarts %d (want 1), Since %v", s.Restarts, s.Since)
+	}
+	if s := waitStatus(t, m, "once", isStopped); s.Win32ExitCode != svc.ExitProcessAborted || s.Restarts != 0 || s.ProcessID != 0 {
 		t.Errorf("once after SIGKILL from elsewhere: %+v", s)
 	}
 	if err := m.Kill(ctxBound(t)); err != nil {
@@ -92,6 +95,9 @@ func TestLogCapture(t *testing.T) {
 		{Name: "chatty", Command: sh("echo out-$X; echo err >&2; exec sleep 600"), Env: []string{"X=yes"}, StartSecs: -1},
 	}})
 	log := filepath.Join(dir, "chatty.log")
+	if got := status(t, m, "chatty").LogFile; got != log {
+		t.Errorf("LogFile %q, want %q", got, log)
+	}
 	for round := 1; round <= 2; round++ {
 		if err := m.Start(ctxBound(t)); err != nil {
 			t.Fatal(err)
