@@ -3,6 +3,7 @@ package svctest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/iisctl/iisctl/svc"
 )
@@ -41,6 +42,9 @@ func checkRunning(t *testing.T, st map[string]svc.Status, names ...string) {
 		if s.State != svc.Running || s.ProcessID == 0 || s.ControlsAccepted&svc.AcceptStop == 0 {
 			t.Errorf("%s: %v pid %d controls %#x, want Running with a pid, accepting stop",
 				n, s.State, s.ProcessID, s.ControlsAccepted)
+		}
+		if s.Since.IsZero() || time.Until(s.Since) > time.Minute {
+			t.Errorf("%s: Running since %v, want when it entered Running", n, s.Since)
 		}
 	}
 }

@@ -87,6 +87,7 @@ func (f *Fake) startOne(s *fakeService, failed map[string]bool) error {
 func running(st svc.Status, pid uint32) svc.Status {
 	st.State, st.ProcessID, st.ControlsAccepted = svc.Running, pid, svc.AcceptStop|svc.AcceptShutdown
 	st.Win32ExitCode, st.ServiceSpecificExitCode, st.CheckPoint, st.WaitHint = 0, 0, 0, 0
+	st.Since = time.Now()
 	return st
 }
 
@@ -95,7 +96,7 @@ func (f *Fake) exited(s *fakeService, code int) {
 	s.stopExitTimer()
 	st := &s.status
 	st.State, st.ProcessID, st.ControlsAccepted, st.CheckPoint, st.WaitHint = svc.Stopped, 0, 0, 0, 0
-	st.Win32ExitCode, st.ServiceSpecificExitCode = svc.ExitOK, 0
+	st.Win32ExitCode, st.ServiceSpecificExitCode, st.Since = svc.ExitOK, 0, time.Now()
 	if code != 0 {
 		st.Win32ExitCode, st.ServiceSpecificExitCode = svc.ExitServiceSpecificError, uint32(code)
 	}
@@ -162,7 +163,7 @@ func (f *Fake) stopOne(s *fakeService) bool {
 		return false
 	}
 	if s.hangStop {
-		st.State, st.CheckPoint, st.WaitHint = svc.StopPending, 1, 10000
+		st.State, st.CheckPoint, st.WaitHint, st.Since = svc.StopPending, 1, 10000, time.Now()
 		return true
 	}
 	f.exited(s, 0)
