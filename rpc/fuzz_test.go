@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"bytes"
-	"path/filepath"
 
 	"encoding/binary"
 	"github.com/iisctl/iisctl/internal/capture"
@@ -32,9 +31,9 @@ func FuzzUnmarshal(f *testing.F) {
 	for _, b := range fuzzRegressions {
 		f.Add(b)
 	}
-	if dir := capture.Dir(); dir != "" {
-		for _, name := range []string{"svcctl_win10-ws2019_ntlm-sealed_pw-known.pcapng", "dcom_iremunknown2_spnego-ntlm-altctx-3leg.pcapng"} {
-			pdus, _ := capture.ReadPDUs(filepath.Join(dir, name))
+	for _, name := range []string{"svcctl_win10-ws2019_ntlm-sealed_pw-known.pcapng", "dcom_iremunknown2_spnego-ntlm-altctx-3leg.pcapng"} {
+		if path := capture.Lookup(name); path != "" { // seeds only: absent captures are no failure here
+			pdus, _ := capture.ReadPDUs(path)
 			for _, p := range pdus {
 				f.Add(p.Bytes)
 			}

@@ -3,34 +3,26 @@ package rpc
 import (
 	"bytes"
 	"encoding/hex"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/iisctl/iisctl/internal/capture"
 	"github.com/iisctl/iisctl/internal/peertest"
 )
 
-// goldenPDUs returns every DCE/RPC PDU in the shared Windows captures.
+// goldenPDUs returns every DCE/RPC PDU in the Windows captures: the
+// repository's (testdata/captures) and, when present, the shared ones.
 func goldenPDUs(t testing.TB) map[string][]capture.PDU {
-	dir := capture.Dir()
-	if dir == "" {
-		peertest.Skip(t, "golden captures not found (shared/captures)")
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
+	files := capture.Files()
+	if len(files) == 0 {
+		peertest.Skip(t, "golden captures not found (testdata/captures, shared/captures)")
 	}
 	out := map[string][]capture.PDU{}
-	for _, e := range ents {
-		if n := e.Name(); strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") {
-			pdus, err := capture.ReadPDUs(filepath.Join(dir, n))
-			if err != nil {
-				t.Fatalf("%s: %v", n, err)
-			}
-			out[n] = pdus
+	for n, path := range files {
+		pdus, err := capture.ReadPDUs(path)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
 		}
+		out[n] = pdus
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package spnego
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/iisctl/iisctl/internal/capture"
@@ -15,8 +14,8 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(mustHex(f, specNegTokenInit2))
 	f.Add(mustHex(f, "a1073005a0030a0102"))
 	f.Add(mustHex(f, "601606062b0601050502a00c300aa3040402aabba4020400"))
-	if dir := capture.Dir(); dir != "" { // seeds only: absent captures are no failure here
-		blobs, _ := capture.ReadHex(filepath.Join(dir, realExchange))
+	if path := capture.Lookup(realExchange); path != "" { // seeds only: absent captures are no failure here
+		blobs, _ := capture.ReadHex(path)
 		for _, b := range blobs {
 			f.Add(b.Bytes)
 		}

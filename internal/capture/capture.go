@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -30,10 +32,24 @@ func ReadPDUs(path string) ([]PDU, error) {
 	return f.PDUs, nil
 }
 
-// Dir returns the golden capture directory: the first "shared/captures"
+// RepoDir is the module's own capture directory, testdata/captures: the
+// MIT and BSD captures, so that the golden tests run from a clone.
+func RepoDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	d := filepath.Join(filepath.Dir(file), "..", "..", "testdata", "captures")
+	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+		return d
+	}
+	return ""
+}
+
+// Dir returns the shared capture directory: the first "shared/captures"
 // directory found in the working directory or one of its parents (the repo
-// lives in /work/main and the captures in /work/shared/captures).
-// It returns "" when there is none.
+// lives in /work/main and the captures in /work/shared/captures). It holds
+// every capture, the GPL ones included. It returns "" when there is none.
 func Dir() string {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -52,18 +68,47 @@ func Dir() string {
 	}
 }
 
-// Path returns the path of the named golden file. It skips the test when the
-// file is absent, or fails it when IISCTL_REQUIRE_PEERS=1.
+// Lookup returns the path of the named capture: in RepoDir, else in Dir;
+// "" when neither has it.
+func Lookup(name string) string {
+	for _, d := range []string{RepoDir(), Dir()} {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Files lists the .pcap and .pcapng captures of RepoDir and Dir by name
+// (RepoDir's copy first when both have one), sorted by name.
+func Files() map[string]string {
+	out := map[string]string{}
+	for _, d := range []string{Dir(), RepoDir()} {
+		if d == "" {
+			continue
+		}
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if n := e.Name(); strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") {
+				out[n] = filepath.Join(d, n)
+			}
+		}
+	}
+	return out
+}
+
+// Path returns the path of the named golden file (see Lookup). It skips
+// the test when the file is absent, or fails it when
+// IISCTL_REQUIRE_PEERS=1.
 func Path(t testing.TB, name string) string {
 	t.Helper()
-	d := Dir()
-	if d == "" {
-		skip(t, "golden captures not found: no shared/captures directory above %s", cwd())
-		return ""
-	}
-	p := filepath.Join(d, name)
-	if _, err := os.Stat(p); err != nil {
-		skip(t, "golden capture %s absent: %v", name, err)
+	p := Lookup(name)
+	if p == "" {
+		skip(t, "golden capture %s absent: neither in testdata/captures nor in a shared/captures directory above %s", name, cwd())
 		return ""
 	}
 	return p

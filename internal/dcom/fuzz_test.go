@@ -20,7 +20,7 @@ func goldenSeeds(f *testing.F) (in, out, objrefs [][]byte) {
 		out = append(out, b)
 	}
 	objrefs = append(objrefs, o.PropsOut.IntfData[0].Data, NewClientContext(IID_IContext).ObjRef().Bytes())
-	if capture.Dir() == "" {
+	if capture.Lookup(capRCI) == "" {
 		return
 	}
 	pdus := capture.Open(f, capRCI)
