@@ -1,5 +1,8 @@
-// Package capture is test support for the golden packet captures in
-// ../shared/captures (see its README.md).
+// Package capture is test support for the golden packet captures: the
+// MIT and BSD ones in the repository's testdata/captures (their origins
+// and licences in its README.md and NOTICE), and all of them, the GPL ones
+// included, in ../shared/captures beside the checkout when it exists
+// ([Lookup] tries both, in that order).
 //
 // It reads classic pcap files (either byte order, microsecond or nanosecond
 // timestamps) and pcapng files (SHB, IDB, EPB, SPB and the obsolete PB, several
