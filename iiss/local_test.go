@@ -133,7 +133,7 @@ func TestFetchStatusRetries(t *testing.T) {
 	blob := iiss.EncodeStatusBlob(exampleServices)
 	var sizes []uint32
 	// A server reading "not greater than" strictly answers 0x7A to an
-	// exact-size buffer once (wire-contract §9.2).
+	// exact-size buffer once ([MS-IISS] 3.1.4.4).
 	call := func(_ context.Context, size uint32) (iiss.StatusResponse, error) {
 		sizes = append(sizes, size)
 		if size <= uint32(len(blob)) && len(sizes) < 3 {

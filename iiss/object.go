@@ -10,8 +10,11 @@ import (
 	"github.com/iisctl/iisctl/rpc"
 )
 
-// DefaultMaxStatusBuffer is the largest dwBufferSize the server accepts
-// (wire-contract §6): the reply must carry that many bytes.
+// DefaultMaxStatusBuffer is the largest dwBufferSize the server accepts:
+// the reply must carry that many bytes ([MS-IISS] 3.1.4.4: pbBuffer is a
+// top-level [ref, size_is(dwBufferSize)] array), so an unbounded one
+// would let a caller make the server allocate 4 GiB. Above it, Status
+// faults nca_s_fault_remote_no_memory (C706 Appendix N) unexecuted.
 const DefaultMaxStatusBuffer = 1 << 20
 
 // The class and interface of IIS ServiceControl ([MS-IISS] 1.9), and
@@ -163,7 +166,8 @@ func (s *object) status(ctx context.Context, c *dcom.Call) error {
 }
 
 // sizedStatus applies the sizing rules of [MS-IISS] 3.1.4.4: too
-// small (dwBufferSize < required, wire-contract §9.2) gives exactly
+// small (dwBufferSize < required; the "not greater than" of 3.1.4.4
+// would also refuse an exact fit, which we accept) gives exactly
 // dwBufferSize zero bytes, the required size, 0 services and 0x8007007A.
 func (s *object) sizedStatus(size uint32, list []ServiceStatus, err error) *iisswire.StatusResponse {
 	resp := &iisswire.StatusResponse{Buffer: make([]byte, size)}

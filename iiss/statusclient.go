@@ -21,7 +21,7 @@ type statusFetchOptions struct {
 // FetchStatus runs the Status retry loop of [MS-IISS] 4.1: call with a
 // guess, and on ERROR_INSUFFICIENT_BUFFER retry with the required size.
 // A server answering 0x7A with required == dwBufferSize (the "not
-// greater than" reading of 3.1.4.4, wire-contract §9.2) gets +2. The
+// greater than" reading of [MS-IISS] 3.1.4.4) gets +2. The
 // blob of a successful answer is decoded with [DecodeStatusBlob].
 func fetchStatus(ctx context.Context, call statusCallFunc, o statusFetchOptions) ([]ServiceStatus, error) {
 	size := o.InitialSize

@@ -1,7 +1,9 @@
 package rpc_test
 
 // Real-crypto security tests: the rpc client and server driven by the
-// ntlm and spnego packages (wire-contract §1.5-1.7, §3.3), in-process
+// ntlm and spnego packages ([MS-RPCE] 2.2.2.11, 3.3.1.5.2; [MS-NLMP] 3.4;
+// [MS-SPNG] 3.2.5.1: three legs with auth3 for NTLM, an even number for
+// SPNEGO, faults 5 and bind_naks for refusals), in-process
 // over loopback TCP.
 
 import (

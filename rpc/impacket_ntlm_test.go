@@ -1,7 +1,9 @@
 package rpc_test
 
 // impacket as the independent, authenticated client of our server
-// (wire-contract §1.6 [interop], §3.3). The script is
+// ([MS-RPCE] 2.2.2.11, 3.3.1.5.2; impacket pads the sec_trailer to 4
+// bytes, as C706 12.6.3 does, not 16, and runs alter_ctx legs under a
+// new auth_context_id). The script is
 // testdata/impacket_ntlm.py, written against impacket's public API.
 
 import (

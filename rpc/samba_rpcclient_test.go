@@ -2,7 +2,9 @@ package rpc_test
 
 // Samba's rpcclient (source3, C) as the independent, authenticated client
 // of our server: SPNEGO-wrapped NTLM and raw NTLM at integrity and
-// privacy (wire-contract §1.6 [interop], §3.3). impacket cannot drive
+// privacy ([MS-RPCE] 2.2.2.11, 3.3.1.5.2; [MS-SPNG] 3.2.5.1, with the
+// RC4 handles reset after mechListMIC as Samba's gensec_may_reset_crypto
+// does). impacket cannot drive
 // SPNEGO+NTLM, so this is the independent check of that path.
 //
 // rpcclient ignores any port in an ncacn_ip_tcp binding and asks the

@@ -2,7 +2,8 @@ package rpc_test
 
 // Wireshark as the independent verifier of our NTLM session security:
 // tshark, given the password, must decrypt what our client and server
-// sealed, and must parse every verifier (wire-contract §1.6-1.7, §3.2-3.3).
+// sealed, and must parse every verifier ([MS-RPCE] 2.2.2.11; [MS-NLMP]
+// 3.4.3-3.4.4, 3.4.6).
 
 import (
 	"bytes"

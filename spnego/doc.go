@@ -31,7 +31,8 @@
 // supportedMech NTLM and no token, and the next token must carry the NTLM
 // NEGOTIATE. After the mechListMIC exchange both RC4 handles are reset and
 // the sequence numbers are kept, so the first request and response use
-// sequence number 1 (wire-contract §3.3; Samba gensec_may_reset_crypto).
+// sequence number 1 ([MS-SPNG] 3.2.5.1, 3.3.5.1; Samba
+// gensec_may_reset_crypto).
 //
 // The acceptor requires the client's mechListMIC when NTLM was not the
 // client's first mechanism, or when the Mech reports (optional method

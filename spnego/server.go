@@ -159,7 +159,7 @@ func (s *Server) stepResp(ctx context.Context, in []byte) ([]byte, bool, error) 
 
 // finish completes the exchange once the mech is done: verify the
 // client's mechListMIC, send ours, then reset the RC4 handles
-// ([MS-SPNG] 3.2.5.1; wire-contract §3.3).
+// ([MS-SPNG] 3.2.5.1, 3.3.5.1: the sequence numbers are kept).
 func (s *Server) finish(tok, clientMIC []byte, resp *NegTokenResp) ([]byte, bool, error) {
 	resp.NegState = AcceptCompleted
 	resp.ResponseToken = tok

@@ -474,8 +474,8 @@ func TestE2EAuthOptions(t *testing.T) {
 	})
 	t.Run("integrity-client-privacy-server", func(t *testing.T) {
 		// The client raises its level to the server's authnHint, as
-		// Windows does (max(application level, authnHint), wire-contract
-		// §4.9): the object is called at privacy.
+		// Windows does (max(application level, authnHint), [MS-DCOM]
+		// 2.2.22.2.8.1, 3.2.4.2): the object is called at privacy.
 		r := admin(t, "start", d.Target(), "--auth-level", "integrity")
 		wantCode(t, r, 0)
 		if lvl := objectCallLevel(t, d, "Start"); lvl != "6" {

@@ -8,7 +8,7 @@ import (
 	"github.com/iisctl/iisctl/ntlm"
 )
 
-// HRESULTs the impacket tests expect ([MS-IISS] 3.1.4; wire-contract §6).
+// HRESULTs the impacket tests expect ([MS-IISS] 3.1.4.1-5; [MS-ERREF] 2.1).
 const (
 	hrOK                 = 0x00000000
 	hrNotImpl            = 0x80004001

@@ -146,8 +146,8 @@ func (s *Server) remoteActivationResponse(c *rpc.Call, n int, ifs []ActivatedInt
 	return p
 }
 
-// activate applies the rules of [MS-DCOM] 3.1.2.5.2.3 (wire-contract
-// §4.5): the caller must be authenticated at PKT_INTEGRITY or above and
+// activate applies the rules of [MS-DCOM] 3.1.2.5.2.3 (and <81>,
+// Windows' KB5004442 hardening): the caller must be authenticated at PKT_INTEGRITY or above and
 // authorized for the class (administrators by default); the class must be
 // registered; at least one requested interface must be supported. Every
 // denial is logged with the caller, and nothing is created. With

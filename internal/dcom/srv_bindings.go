@@ -9,7 +9,7 @@ import (
 )
 
 // securityBindings are what we advertise: NTLM then SPNEGO, no principal
-// name ([MS-DCOM] 2.2.19.4; wire-contract §4.9).
+// name ([MS-DCOM] 2.2.19.4; clients take the first they support, 3.2.4.2).
 func securityBindings() []SecurityBinding {
 	return []SecurityBinding{{AuthnSvc: AuthnWinNT}, {AuthnSvc: AuthnGSSNego}}
 }

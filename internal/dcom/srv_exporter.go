@@ -31,7 +31,9 @@ func (s *Server) exportIID(iid ndr.GUID) error {
 	return nil
 }
 
-// ORPC faults ([MS-DCOM] 3.1.1.5.4; wire-contract §4.2, §4.8).
+// ORPC faults ([MS-DCOM] 3.1.1.5.4: RPC_E_VERSION_MISMATCH for a COMVERSION
+// other than 5.x with x <= 7, RPC_E_INVALID_HEADER for ORPCTHIS flags on
+// a call, RPC_E_DISCONNECTED for an unknown IPID).
 var (
 	errDisconnected    = &rpc.FaultError{Status: uint32(RPC_E_DISCONNECTED)}
 	errVersionMismatch = &rpc.FaultError{Status: uint32(RPC_E_VERSION_MISMATCH)}
@@ -88,7 +90,9 @@ func (s *Server) serveORPC(ctx context.Context, c *rpc.Call) ([]byte, error) {
 
 // boundTo reports whether a call on a context bound to iid may use an
 // IPID of ipidIID: the same interface, or IDispatch methods (opnums 3-6)
-// on a dual interface's IPID (wire-contract §4.8).
+// on a dual interface's IPID: Windows clients of a dual interface bind
+// IDispatch and call with the interface's IPID ([MS-OAUT] 3.1.4; [MS-DCOM]
+// 3.2.4.2).
 func boundTo(iid, ipidIID ndr.GUID, opnum uint16) bool {
 	if iid == ipidIID {
 		return true

@@ -20,7 +20,8 @@ const (
 
 // registerActivation registers the activation endpoint's interfaces. The
 // RPC layer lets every level through; each method checks its own
-// ([MS-DCOM] 3.2.4.1.1.1, 3.2.4.1.2.2; wire-contract §4.9).
+// ([MS-DCOM] 3.2.4.1.1.1: ServerAlive2 unauthenticated; 3.2.4.1.2.2:
+// activation, ResolveOxid and pings at PKT_INTEGRITY or above).
 func (s *Server) registerActivation() {
 	ifs := []rpc.Interface{
 		{UUID: IID_IObjectExporter, Opnums: 6, Handler: rpc.HandlerFunc(s.serveResolver)},

@@ -7,8 +7,9 @@ import (
 )
 
 // DISPIDs of the methods: MIDL's automatic numbering for a dual
-// interface (wire-contract §5; our proposal, clients must not hard-code
-// them but call GetIDsOfNames).
+// interface (0x60020000 upwards in declaration order). [MS-IISS] does not
+// give them; clients must not hard-code them but call GetIDsOfNames
+// ([MS-OAUT] 3.1.4.3).
 const (
 	DispIDStop   int32 = 0x60020000
 	DispIDStart  int32 = 0x60020001

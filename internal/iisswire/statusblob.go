@@ -112,7 +112,8 @@ func appendWString(b []byte, s string) []byte {
 }
 
 // DecodeStatusBlob parses numServices entries from buf. The offset unit
-// is decided on entry 0 (wire-contract §6): WCHARs if iServiceName·2 ==
+// is decided on entry 0 ([MS-IISS] 2.2.1 counts WCHARs, the 4.1 example
+// bytes): WCHARs if iServiceName·2 ==
 // 36N, bytes if iServiceName == 36N; otherwise the unit under which every
 // offset lies in [36N, len), is even, and follows a NUL (or starts the
 // string area). A blob that fits neither is rejected. Whatever the unit,
