@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,8 +154,8 @@ func TestGoldenHex(t *testing.T) {
 		t.Errorf("execquery_response_stub: no OBJREF signature at offset 12: % x", b[:16])
 	}
 
-	// Every file of the README table is present and parses.
-	readme, err := os.ReadFile(Path(t, "README.md"))
+	// Every file of the shared inventory's table is present and parses.
+	readme, err := os.ReadFile(filepath.Join(Dir(), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +224,56 @@ func TestDir(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if d := Dir(); d != "" {
 		t.Errorf("Dir() from a temp dir = %q, want \"\"", d)
+	}
+}
+
+// TestRepoCaptures: the repository's own captures are the MIT and BSD
+// ones of its README, each present, parsing, and listed with its licence;
+// nothing GPL is copied in.
+func TestRepoCaptures(t *testing.T) {
+	d := RepoDir()
+	if d == "" {
+		t.Fatal("testdata/captures not found")
+	}
+	readme, err := os.ReadFile(filepath.Join(d, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for line := range strings.Lines(string(readme)) {
+		fs := strings.Split(line, "|")
+		if len(fs) < 5 {
+			continue
+		}
+		if _, err := strconv.Atoi(strings.TrimSpace(fs[1])); err != nil {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(fs[2]), "`")
+		lic := fs[4]
+		if !strings.Contains(lic, "MIT") && !strings.Contains(lic, "BSD") || strings.Contains(lic, "GPL") {
+			t.Errorf("%s: licence %q", name, lic)
+		}
+		listed[name] = true
+	}
+	ents, err := os.ReadDir(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, e := range ents {
+		n := e.Name()
+		if n == "README.md" || n == "NOTICE" {
+			continue
+		}
+		files++
+		if !listed[n] {
+			t.Errorf("%s is not in testdata/captures/README.md", n)
+		}
+		if f, err := Read(filepath.Join(d, n)); err != nil || len(f.PDUs) == 0 {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	if files != len(listed) || files != 7 {
+		t.Errorf("%d files, %d listed, want 7", files, len(listed))
 	}
 }
