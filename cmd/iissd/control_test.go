@@ -11,13 +11,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/iisctl/iisctl/internal/ctl"
+	"github.com/iisctl/iisctl/internal/peertest"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/svc"
 )
@@ -349,5 +353,73 @@ func TestLocalCommandsWithoutServer(t *testing.T) {
 	out, _, code = runCmd(t, "", "user", "add", "dave", "--hash", "8846f7eaee8fb117ad06bdd830b7586c", "--users", users, "--state", state)
 	if code != 0 || !strings.Contains(out, "changed the file named by --users") {
 		t.Fatalf("user add --users: exit %d\n%s", code, out)
+	}
+}
+
+// envRunAsIissd makes the test binary run iissd's command line (TestMain).
+const envRunAsIissd = "IISSD_TEST_RUN_AS_IISSD"
+
+// TestControlRefusesOtherUser runs `iissd status` and `iissd disable` as
+// nobody against a running iissd: refused (the socket is 0600 in a 0700
+// state directory), the command says so, and the file fallback is not
+// taken behind the running server's back.
+func TestControlRefusesOtherUser(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		peertest.Skip(t, "running iissd as another uid needs root (this test runs as uid %d)", os.Geteuid())
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		peertest.Skip(t, "no user nobody: %v", err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	d := startReady(t, demoOptions{})
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	binDir, err := os.MkdirTemp("", "iissd-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(binDir) })
+	bin := filepath.Join(binDir, "iissd")
+	if err := os.Chmod(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(exe); err != nil || os.WriteFile(bin, b, 0o755) != nil {
+		t.Fatalf("copying the test binary: %v", err)
+	}
+	asNobody := func(args ...string) (string, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, append(args, "--state", d.State)...)
+		cmd.Env = append(os.Environ(), envRunAsIissd+"=1", "IISSD_CONFIG=")
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("running iissd as nobody: %v", err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := asNobody("status")
+	if code != 1 || !strings.Contains(out, "access denied") || !strings.Contains(out, "only root and iissd's user") {
+		t.Fatalf("iissd status as nobody: exit %d\n%s", code, out)
+	}
+	t.Logf("iissd status as nobody:\n%s", out)
+	out, code = asNobody("disable")
+	if code != 1 || !strings.Contains(out, "access denied") {
+		t.Fatalf("iissd disable as nobody: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(d.State, "disabled")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("nobody's disable left a switch file: %v", err)
+	}
+	wantCode(t, admin(t, "status", d.Target()), 0)
+	// root still gets its answer.
+	if s := ctlStatus(t, d, "WAS"); s.CurrentState != 4 {
+		t.Fatalf("WAS: %+v", s)
 	}
 }

@@ -20,6 +20,9 @@ import (
 // the demo configuration runs os.Executable() with "demo-site" or
 // "demo-service", which here is the test binary.
 func TestMain(m *testing.M) {
+	if os.Getenv(envRunAsIissd) == "1" { // the test binary as the iissd command (control_test.go)
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "demo-site":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/iisctl/iisctl/iiss"
 )
@@ -53,20 +54,21 @@ func Fallback(ctx context.Context, stateDir string, viaServer func(context.Conte
 // `iissd disable|enable` and iisreset's local /DISABLE and /ENABLE.
 // switchFile is the flag file either way.
 func SetDisabled(ctx context.Context, stateDir string, disabled bool) (o Outcome, switchFile string, err error) {
-	st, err := iiss.NewFileDisableState(stateDir)
-	if err != nil {
-		return Outcome{Socket: SocketPath(stateDir)}, "", err
-	}
+	switchFile = filepath.Join(stateDir, iiss.DisabledFileName)
 	o, err = Fallback(ctx, stateDir,
 		func(ctx context.Context, c Client) (string, error) { return c.SetDisabled(ctx, disabled) },
 		func() error {
+			st, err := iiss.NewFileDisableState(stateDir)
+			if err != nil {
+				return err
+			}
 			if disabled {
 				return st.Disable()
 			}
 			return st.Enable()
 		})
 	if err != nil {
-		return o, st.Path(), fmt.Errorf("%s: %w", map[bool]string{true: "disable", false: "enable"}[disabled], err)
+		return o, switchFile, fmt.Errorf("%s: %w", map[bool]string{true: "disable", false: "enable"}[disabled], err)
 	}
-	return o, st.Path(), nil
+	return o, switchFile, nil
 }
