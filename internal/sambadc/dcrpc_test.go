@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/internal/sambadc"
+	"github.com/iisctl/iisctl/kerberos"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
@@ -121,7 +122,7 @@ func TestNTLMSealingAgainstSambaDC(t *testing.T) {
 				}
 			}
 			// Samba's audit names the account it authenticated, by NTLMSSP, on this endpoint.
-			re := regexp.MustCompile(`Auth: \[DCE/RPC,NTLMSSP\] user \[` + sambadc.Domain + `\]\\\[` + tc.user +
+			re := regexp.MustCompile(`(?i)Auth: \[DCE/RPC,NTLMSSP\] user \[` + sambadc.Domain + `\]\\\[` + tc.user +
 				`\] [^\n]*status \[NT_STATUS_OK\][^\n]*local host \[ipv4:` + regexp.QuoteMeta(addr) + `\]`)
 			if m := re.FindString(dcLog(t, dc)); m != "" {
 				t.Logf("the DC logged: %.300s", m)
@@ -162,4 +163,70 @@ func tailString(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestKerberosSealingAgainstSambaDC: our Kerberos initiator (tickets
+// from the Samba KDC with a password, no kinit, no ccache) at packet
+// privacy against Samba's DCE/RPC server: raw auth type 16 and Kerberos
+// inside SPNEGO, AES256 (the domain's default) — the sealed answers decode
+// to the domain's names and the DC's authorization log names the account
+// and the mechanism (krb5, also inside SPNEGO).
+func TestKerberosSealingAgainstSambaDC(t *testing.T) {
+	dc := sambadc.Shared(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr := net.JoinHostPort(dc.IP, strconv.Itoa(sambadc.RPCPort))
+	kcfg, err := kerberos.LoadConfig(dc.Krb5Conf, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spn := "host/" + sambadc.FQDN
+	for _, tc := range []struct {
+		name string
+		init func(kerberos.ClientConfig) rpc.Initiator
+		user string
+		pass string
+	}{
+		{"krb5", func(c kerberos.ClientConfig) rpc.Initiator { return kerberos.Initiator{Config: c} }, sambadc.Operator, sambadc.OperatorPass},
+		{"spnego", func(c kerberos.ClientConfig) rpc.Initiator { return spnego.Initiator{Kerberos: &c} }, sambadc.Admin, sambadc.AdminPassword},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			creds := kerberos.FromPassword(tc.user, sambadc.Realm, tc.pass, kcfg)
+			c, err := rpc.Dial(ctx, addr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			pc, err := c.Bind(ctx, dssetupIface, &rpc.BindOptions{Auth: &rpc.AuthOptions{
+				Initiator: tc.init(kerberos.ClientConfig{Tickets: creds, SPN: spn}), Level: rpc.AuthLevelPrivacy}})
+			if err != nil {
+				t.Fatalf("bind: %v", err)
+			}
+			for i := 0; i < 2; i++ {
+				info, err := getPrimaryDomainInfo(ctx, c, pc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if info.flat != sambadc.Domain || !strings.EqualFold(info.dns, sambadc.DNSName) || info.role != dsRoleRolePrimaryDomainController {
+					t.Fatalf("answer %+v", info)
+				}
+			}
+			re := regexp.MustCompile(`(?i)Successful AuthZ: \[DCE/RPC,krb5\] user \[` + sambadc.Domain + `\]\\\[` + tc.user + `\][^\n]*`)
+			if m := re.FindString(dcLog(t, dc)); m != "" {
+				t.Logf("the DC logged: %.300s", m)
+			} else {
+				for _, l := range strings.Split(dcLog(t, dc), "\n") {
+					if strings.Contains(l, tc.user) || strings.Contains(l, "AuthZ") {
+						t.Log(l)
+					}
+				}
+				t.Errorf("the DC's log does not name %s", tc.user)
+			}
+		})
+	}
+	// A wrong password never gets a ticket.
+	creds := kerberos.FromPassword(sambadc.Operator, sambadc.Realm, "wrong", kcfg)
+	if _, _, err := creds.ServiceTicket(ctx, spn); err == nil {
+		t.Error("the KDC issued a ticket for a wrong password")
+	}
 }

@@ -251,7 +251,7 @@ func (dc *DC) smbConf() string {
 	pid directory = /run/samba
 	log file = ` + d + `/log/log.%m
 	logging = file
-	log level = 1 auth_audit:3
+	log level = 1 auth_audit:5
 	panic action =
 	disable netbios = yes
 	rpc server port = ` + strconv.Itoa(RPCPort) + `
