@@ -3,6 +3,7 @@ package sambadc
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -163,8 +164,16 @@ func Start(ctx context.Context, ip string) (*DC, error) {
 	if err != nil {
 		return nil, err
 	}
-	dc := &DC{Dir: dir, IP: ip, SmbConf: filepath.Join(dir, "etc", "smb.conf"), Krb5Conf: filepath.Join(dir, "krb5.conf")}
-	if err := dc.provision(ctx); err != nil {
+	dc := newDC(dir, ip)
+	tpl, sid, err := template(ctx)
+	if err == nil {
+		dc.DomainSID = sid
+		err = runQuiet(ctx, "cp", "-a", tpl+"/.", dir+"/")
+	}
+	if err == nil {
+		err = dc.writeConfig()
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -187,6 +196,75 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+func newDC(dir, ip string) *DC {
+	return &DC{Dir: dir, IP: ip, SmbConf: filepath.Join(dir, "etc", "smb.conf"), Krb5Conf: filepath.Join(dir, "krb5.conf")}
+}
+
+// template returns a directory with a provisioned domain and its
+// fixtures, made once per machine and code version and copied for each
+// DC (provisioning is most of a DC's start-up cost; the databases hold no
+// absolute paths, and the address the template was provisioned with only
+// appears in DNS records nobody asks for). Test binaries running at once
+// wait for each other on a lock file.
+func template(ctx context.Context) (dir, sid string, err error) {
+	ver, _ := exec.CommandContext(ctx, "samba", "-V").Output()
+	h := sha256.Sum256([]byte(string(ver) + fixturesPy + innerSh + newDC("/", "127.0.0.1").smbConf()))
+	dir = filepath.Join(os.TempDir(), fmt.Sprintf("iisctl-sambadc-template-%x", h[:6]))
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", "", err
+	}
+	defer lock.Close()
+	for syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		select {
+		case <-ctx.Done():
+			return "", "", fmt.Errorf("sambadc: waiting for another test binary to provision %s: %w", dir, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if b, err := os.ReadFile(filepath.Join(dir, "domain.sid")); err == nil {
+		return dir, strings.TrimSpace(string(b)), nil
+	}
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	t := newDC(dir, "127.77.0.1")
+	if err := t.provision(ctx); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	// Written last: its presence means the template is complete.
+	if err := os.WriteFile(filepath.Join(dir, "domain.sid"), []byte(t.DomainSID+"\n"), 0o644); err != nil {
+		return "", "", err
+	}
+	return dir, t.DomainSID, nil
+}
+
+func runQuiet(ctx context.Context, argv ...string) error {
+	_, err := runCmd(ctx, argv...)
+	return err
+}
+
+// writeConfig writes the DC's smb.conf, krb5.conf and private /etc/hosts.
+func (dc *DC) writeConfig() error {
+	for _, d := range []string{"log", "run", "cache", "etc"} {
+		if err := os.MkdirAll(filepath.Join(dc.Dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(dc.SmbConf, []byte(dc.smbConf()), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(dc.Krb5Conf, []byte(dc.krb5Conf()), 0o644); err != nil {
+		return err
+	}
+	hosts := fmt.Sprintf("127.0.0.1\tlocalhost\n%s\t%s %s\n%s\t%s iissd\n", dc.IP, FQDN, Host, dc.IP, ServiceHost)
+	return os.WriteFile(filepath.Join(dc.Dir, "hosts"), []byte(hosts), 0o644)
+}
+
+// provision provisions the domain and its fixtures into dc.Dir.
 func (dc *DC) provision(ctx context.Context) error {
 	for _, d := range []string{"log", "run", "cache"} {
 		if err := os.MkdirAll(filepath.Join(dc.Dir, d), 0o755); err != nil {
@@ -211,14 +289,7 @@ func (dc *DC) provision(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("samba-tool domain provision: %w\n%s", err, tail(dc.log("provision.log"), 15))
 	}
-	if err := os.WriteFile(dc.SmbConf, []byte(dc.smbConf()), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(dc.Krb5Conf, []byte(dc.krb5Conf()), 0o644); err != nil {
-		return err
-	}
-	hosts := fmt.Sprintf("127.0.0.1\tlocalhost\n%s\t%s %s\n%s\t%s iissd\n", dc.IP, FQDN, Host, dc.IP, ServiceHost)
-	if err := os.WriteFile(filepath.Join(dc.Dir, "hosts"), []byte(hosts), 0o644); err != nil {
+	if err := dc.writeConfig(); err != nil {
 		return err
 	}
 	out, err := dc.python(pctx, fixturesPy, dc.Dir)
