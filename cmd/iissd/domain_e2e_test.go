@@ -16,13 +16,17 @@ import (
 // administrators. The local users file keeps working beside it.
 func startDomainMember(t *testing.T, dc *sambadc.DC) *demoServer {
 	t.Helper()
-	return startReady(t, demoOptions{Edit: func(c *Config) {
+	return startReady(t, demoOptions{Edit: domainEdit(dc)})
+}
+
+func domainEdit(dc *sambadc.DC) func(*Config) {
+	return func(c *Config) {
 		c.Domain = DomainConfig{Name: sambadc.Domain, DNSName: sambadc.DNSName,
 			NTLMAuth: append(dc.ExecPrefix(), "ntlm_auth", "--configfile="+dc.SmbConf),
 			Wbinfo:   append(dc.ExecPrefix(), "wbinfo")}
 		c.Security.NetBIOSDomain, c.Security.DNSDomain = sambadc.Domain, sambadc.DNSName
 		c.Security.AdminGroups = []string{sambadc.Domain + `\` + sambadc.Group, dc.DomainSID + "-512"} // a name and a SID (Domain Admins)
-	}})
+	}
 }
 
 // domainCLI runs iisctl as DOMAIN\user with password.
@@ -78,4 +82,30 @@ func TestDomainNTLMEndToEnd(t *testing.T) {
 	if !strings.Contains(d.Logs(), `caller=IISTEST\dave`) {
 		t.Errorf("the refusal of dave is not logged:\n%s", d.Logs())
 	}
+}
+
+// TestDomainImpacketNTLM: impacket, an independent client, with domain
+// accounts over NTLM: a member of IIS Operators activates and drives
+// iissd; a user outside the group is refused activation (E_ACCESSDENIED)
+// and a disabled account cannot log on.
+func TestDomainImpacketNTLM(t *testing.T) {
+	dc := sambadc.Shared(t)
+	d := impacketDemoWith(t, 9, domainEdit(dc))
+	recs := runImpacket(t, d, impacketArgs{User: sambadc.Operator, Password: sambadc.OperatorPass, Domain: sambadc.Domain},
+		"status", "stop:20000:1", "start:20000")
+	wantOps(t, recs, "activate", "status", "stop", "start")
+	for _, r := range recs {
+		wantHR(t, r, hrOK)
+	}
+	wantContains(t, "iissd log", d.Logs(), `"user":"IISTEST\\alice"`, `"method":"Stop"`)
+
+	// Outside the group: authenticated, activation refused. Disabled: the
+	// DC refuses the logon (auth3 has no reply: the activation faults).
+	recs = runImpacket(t, d, impacketArgs{User: sambadc.Outsider, Password: sambadc.OutsiderPass, Domain: sambadc.Domain}, "status")
+	wantOps(t, recs, "activate")
+	wantHR(t, recs[0], hrAccessDenied)
+	recs = runImpacket(t, d, impacketArgs{User: sambadc.Disabled, Password: sambadc.DisabledPass, Domain: sambadc.Domain}, "status")
+	wantOps(t, recs, "activate")
+	wantHR(t, recs[0], faultAccessDenied)
+	wantContains(t, "iissd log", d.Logs(), `reason="account disabled"`)
 }

@@ -62,6 +62,7 @@ func (r impacketRec) String() string {
 // impacketArgs says how the script reaches and authenticates to the demo.
 type impacketArgs struct {
 	User, Password, NTHash string
+	Domain                 string // the account's domain (NTLM), empty for local users
 	AuthLevel              string // connect, integrity, privacy (default)
 	ObjectLevel            string // overrides the authnHint impacket uses on the exporter
 	Activation             string // "classobject": RemoteGetClassObject + IClassFactory::CreateInstance
@@ -75,6 +76,12 @@ type impacketArgs struct {
 // the port on impacket's activation transport.
 func impacketDemo(t *testing.T, slot int) *demoServer {
 	t.Helper()
+	return impacketDemoWith(t, slot, nil)
+}
+
+// impacketDemoWith is impacketDemo with a further configuration edit.
+func impacketDemoWith(t *testing.T, slot int, edit func(*Config)) *demoServer {
+	t.Helper()
 	if os.Geteuid() == 0 {
 		ip := fmt.Sprintf("127.35.0.%d", slot)
 		addr := net.JoinHostPort(ip, "135")
@@ -82,12 +89,15 @@ func impacketDemo(t *testing.T, slot int) *demoServer {
 			l.Close()
 			return startDemo(t, demoOptions{Activation: addr, Edit: func(c *Config) {
 				c.Listen.Object = net.JoinHostPort(ip, "0")
+				if edit != nil {
+					edit(c)
+				}
 			}})
 		} else {
 			t.Logf("%s not available (%v): patching impacket's port instead", addr, err)
 		}
 	}
-	return startDemo(t, demoOptions{})
+	return startDemo(t, demoOptions{Edit: edit})
 }
 
 // runImpacket runs iiss_impacket.py against d with the operations and
@@ -109,6 +119,9 @@ func runImpacket(t *testing.T, d *demoServer, a impacketArgs, ops ...string) []i
 	}
 	args := []string{"--target", host, "--port", port, "--user", a.User, "--password", a.Password,
 		"--auth-level", a.AuthLevel, "--timeout", strconv.Itoa(int(impacketRunTimeout/time.Second) - 5)}
+	if a.Domain != "" {
+		args = append(args, "--domain", a.Domain)
+	}
 	if a.NTHash != "" {
 		args = append(args, "--nthash", a.NTHash)
 	}
