@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/iisctl/iisctl/svc"
@@ -21,7 +22,13 @@ type LocalOptions struct {
 	// Disable is the local switch; nil means never disabled.
 	Disable DisableState
 	// Auditor receives a record per Stop/Start/Reboot/Kill; nil: none.
+	// A [CheckedAuditor] also gets a request record before each change,
+	// and a change whose request cannot be written is refused with
+	// ErrAuditUnavailable (fail closed) unless AuditFailOpen.
 	Auditor Auditor
+	// AuditFailOpen runs state changes even when the audit trail cannot
+	// be written. Default false: refuse them.
+	AuditFailOpen bool
 	// Rebooter enables Reboot; nil makes Reboot return E_NOTIMPL, as
 	// Windows after Server 2003 does ([MS-IISS] <6>).
 	Rebooter Rebooter
@@ -43,6 +50,9 @@ type Local struct {
 	mgr  svc.Manager
 	opts LocalOptions
 	sem  chan struct{}
+
+	auditMu     sync.Mutex
+	auditBroken bool // the last write failed (logged once per outage)
 }
 
 // NewLocal returns the local implementation over mgr.
@@ -174,6 +184,9 @@ func (l *Local) change(ctx context.Context, rec *AuditRecord, op func(context.Co
 	rec.Caller, _ = CallerFrom(ctx)
 	err := l.disabled()
 	if err == nil {
+		err = l.auditRequest(ctx, rec)
+	}
+	if err == nil {
 		err = l.serialized(ctx, op)
 	}
 	rec.Duration = time.Since(rec.Time)
@@ -182,10 +195,46 @@ func (l *Local) change(ctx context.Context, rec *AuditRecord, op func(context.Co
 	if rec.Result == S_OK {
 		rec.Err = nil
 	}
-	if l.opts.Auditor != nil {
+	if ca, ok := l.opts.Auditor.(CheckedAuditor); ok {
+		l.auditHealth(ca.AuditChecked(ctx, *rec))
+	} else if l.opts.Auditor != nil {
 		l.opts.Auditor.Audit(ctx, *rec)
 	}
 	return err
+}
+
+// auditRequest writes the request record of a state change; when it
+// cannot be written the change is refused (unless AuditFailOpen).
+func (l *Local) auditRequest(ctx context.Context, rec *AuditRecord) error {
+	ca, ok := l.opts.Auditor.(CheckedAuditor)
+	if !ok {
+		return nil
+	}
+	werr := ca.AuditRequest(ctx, *rec)
+	l.auditHealth(werr)
+	if werr == nil || l.opts.AuditFailOpen {
+		return nil
+	}
+	return fmt.Errorf("iiss: %s refused: the audit trail cannot be written: %w: %w", rec.Method, ErrAuditUnavailable, werr)
+}
+
+// auditHealth logs the first failure of an outage and the recovery,
+// once each.
+func (l *Local) auditHealth(werr error) {
+	l.auditMu.Lock()
+	defer l.auditMu.Unlock()
+	switch {
+	case werr != nil && !l.auditBroken:
+		l.auditBroken = true
+		what := "state-changing calls are refused until it can"
+		if l.opts.AuditFailOpen {
+			what = "state-changing calls continue unaudited (audit_fail_open)"
+		}
+		l.opts.Logger.Error("the audit trail cannot be written; "+what, "err", werr)
+	case werr == nil && l.auditBroken:
+		l.auditBroken = false
+		l.opts.Logger.Warn("the audit trail can be written again")
+	}
 }
 
 func (l *Local) serialized(ctx context.Context, op func(context.Context) error) error {

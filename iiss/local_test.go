@@ -58,6 +58,9 @@ func TestAuditJSON(t *testing.T) {
 		if err := json.Unmarshal(line, &m); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
+		if m["msg"] == "iiss audit request" {
+			continue // written before each change that is not refused first
+		}
 		recs = append(recs, m)
 	}
 	want := []struct{ method, result string }{{"Start", "S_OK"}, {"Stop", "S_OK"}, {"Reboot", "E_NOTIMPL"}, {"Kill", "ERROR_RESOURCE_DISABLED"}}
