@@ -57,6 +57,13 @@ type ServerConfig struct {
 	Now func() time.Time
 	// Logger receives denials and failures; default slog.Default().
 	Logger *slog.Logger
+
+	// Limits bounds unauthenticated clients and throttles failed logons.
+	Limits Limits
+	// Auditor, if set, receives every refused logon ("Logon", with the
+	// account as claimed, address, mechanism and reason) and the logon
+	// throttling summaries ("LogonSummary").
+	Auditor Auditor
 }
 
 // Server serves IIS ServiceControl: DCOM activation of
@@ -87,6 +94,7 @@ func NewServer(backend Service, cfg ServerConfig) (*Server, error) {
 		PingPeriod:     cfg.PingPeriod,
 		Now:            cfg.Now, Rand: cfg.Rand,
 		Logger: cfg.Logger,
+		RPC:    cfg.Limits.rpcConfig(cfg.Auditor),
 	})
 	obj := newObject(backend, objectOptions{MaxStatusBuffer: cfg.MaxStatusBuffer, Logger: cfg.Logger})
 	err := d.Register(&dcom.Class{

@@ -18,6 +18,7 @@ import (
 type Config struct {
 	Listen   ListenConfig    `toml:"listen"`
 	Security SecurityConfig  `toml:"security"`
+	Limits   LimitsConfig    `toml:"limits"`
 	State    StateConfig     `toml:"state"`
 	Log      LogConfig       `toml:"log"`
 	Control  ControlConfig   `toml:"control"`
@@ -86,6 +87,9 @@ type LogConfig struct {
 	// Audit receives one JSON line per state-changing call, apart from
 	// the operational log: default state.dir/audit.log; "-" is stderr.
 	Audit string `toml:"audit"`
+	// AuditFailOpen lets state-changing calls run when the audit trail
+	// cannot be written; by default they are refused.
+	AuditFailOpen bool `toml:"audit_fail_open"`
 }
 
 // ControlConfig tunes the [MS-IISS] methods.

@@ -65,7 +65,7 @@ func (d *demoServer) Target() string { return hostPort(d.Act) }
 // audit trail, which the demo keeps apart in its state directory.
 func (d *demoServer) Logs() string {
 	logs := d.logs.String()
-	if a := d.Config.Log.Audit; a != "-" && a != "" {
+	if a := d.Config.Log.Audit; a != "-" && a != "" && a != "/dev/full" {
 		b, _ := os.ReadFile(a)
 		logs += string(b)
 	}

@@ -56,7 +56,7 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if c, ok := verifier.(io.Closer); ok {
 		defer c.Close()
 	}
-	sc := serverConfig(cfg, creds, log)
+	sc := withLimits(serverConfig(cfg, creds, log), cfg, audit)
 	sc.Verifier = verifier
 	srv, err := iiss.NewServer(local, sc)
 	if err != nil {
@@ -149,7 +149,7 @@ func listenError(addr string, err error) error {
 }
 
 func newLocal(cfg *Config, mgr svc.Manager, disable iiss.DisableState, audit iiss.Auditor, log *slog.Logger) *iiss.Local {
-	opts := iiss.LocalOptions{Disable: disable, Auditor: audit, Logger: log}
+	opts := iiss.LocalOptions{Disable: disable, Auditor: audit, Logger: log, AuditFailOpen: cfg.Log.AuditFailOpen}
 	if cfg.Control.Reboot {
 		opts.Rebooter = commandRebooter(cfg.Control.RebootCommand, log)
 	}

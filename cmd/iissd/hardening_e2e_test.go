@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestE2EAuditFullDisk is issue 12 point 4 end to end: with the audit
+// trail on a full disk (/dev/full), iisctl stop is refused with
+// ERROR_LOG_FILE_FULL, the site keeps serving, and the outage is logged
+// once.
+func TestE2EAuditFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	t.Parallel()
+	d := startReady(t, demoOptions{Edit: func(c *Config) { c.Log.Audit = "/dev/full" }})
+	for range 2 {
+		r := admin(t, "stop", d.Target())
+		if r.code == 0 {
+			t.Fatalf("stop succeeded with the audit trail on a full disk\n%s", r)
+		}
+		wantContains(t, "iisctl output", r.stdout+r.stderr, "0x800705DE")
+	}
+	d.waitSite(t, true)
+	if n := strings.Count(d.OpLog(), "the audit trail cannot be written"); n != 1 {
+		t.Fatalf("outage logged %d times\n%s", n, d.OpLog())
+	}
+	t.Logf("iisctl stop with the audit trail on /dev/full: refused with 0x800705DE twice, site still up, one log line")
+}
+
+// TestE2ERefusedLogonAudited: a wrong password is in the audit trail
+// with who, from where, mechanism and reason.
+func TestE2ERefusedLogonAudited(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	r := cli(t, []string{"IISCTL_PASSWORD=not-the-password"}, "status", d.Target(), "-u", testAdmin)
+	wantCode(t, r, 3)
+	for _, m := range auditLines(t, d) {
+		if m["method"] == "Logon" && m["user"] != "" && strings.HasSuffix(m["user"].(string), testAdmin) &&
+			strings.HasPrefix(m["addr"].(string), "127.0.0.1:") && m["reason"] == "bad credentials" &&
+			(m["mechanism"] == "NTLM" || m["mechanism"] == "SPNEGO") && m["result"] == "E_ACCESSDENIED" {
+			return
+		}
+	}
+	t.Fatalf("no audit record of the refused logon\n%s", d.Logs())
+}
