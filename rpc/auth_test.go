@@ -197,7 +197,8 @@ func TestVerificationTrailerServer(t *testing.T) {
 	pcx := PContextCommand(VTPContext{Interface: testIface, Transfer: SyntaxNDR20})
 	// call ids: bind=1, so the first call is 2.
 	h2 := Header2Command(VTHeader2{PType: PTypeRequest, DRep: DRepLE, CallID: 2, ContextID: pc.ID, Opnum: 0})
-	out, err := c.Call(ctxT(t), pc, 0, nil, mk(0, BitmaskCommand(1), pcx, h2))
+	// bitmask 0: this bind carries no PFC_SUPPORT_HEADER_SIGN ([MS-RPCE] 2.2.2.13.2).
+	out, err := c.Call(ctxT(t), pc, 0, nil, mk(0, BitmaskCommand(0), pcx, h2))
 	if err != nil || !bytes.Equal(out, []byte{1, 2, 3, 0}) || got.Load().VerificationTrailer == nil {
 		t.Fatalf("good trailer: %v %x", err, out)
 	}

@@ -72,6 +72,7 @@ func (c *serverConn) handleBind(p *PDU) bool {
 		return false
 	}
 	c.bound = true
+	c.bindHeaderSign = p.HasFlag(FlagSupportHeaderSign)
 	c.maxFrag = negotiateFrag(b.MaxXmitFrag, b.MaxRecvFrag, c.srv.cfg.MaxFragment)
 	c.sendFrag = max(min(c.maxFrag, int(b.MaxRecvFrag)), 256)
 	ack := &BindAck{

@@ -144,11 +144,11 @@ func (c *serverConn) checkTrailer(call *Call, first *PDU) error {
 	if !ok {
 		return nil
 	}
-	for _, cmd := range vt.Commands {
-		t := cmd.Type()
-		if t != VTCommandBitmask1 && t != VTCommandPContext && t != VTCommandHeader2 && cmd.Command&VTFlagMustProcess != 0 {
-			return fmt.Errorf("unknown must-process command 0x%04x", cmd.Command)
-		}
+	if err := vt.Check(); err != nil {
+		return err
+	}
+	if bits, ok := vt.Bitmask(); ok && bits&VTClientSupportsHeaderSigning != 0 && !c.bindHeaderSign {
+		return errors.New("CLIENT_SUPPORT_HEADER_SIGNING without PFC_SUPPORT_HEADER_SIGN on the bind")
 	}
 	if pcx, ok := vt.PContext(); ok {
 		pc := c.pres[call.ContextID]

@@ -29,15 +29,19 @@ type serverConn struct {
 	ip    string
 	group *assocGroup
 
-	bound      bool
-	sendFrag   int // largest fragment we send
-	maxFrag    int // negotiated max_xmit/max_recv
-	pres       map[uint16]*presContext
-	auths      map[uint32]*authContext
-	reasm      reassembler
-	callAuth   *authContext
-	lastCallID uint32
-	linger     bool // closing after an error: drain before close
+	bound bool
+	// bindHeaderSign: the bind PDU carried PFC_SUPPORT_HEADER_SIGN, which
+	// a verification trailer's CLIENT_SUPPORT_HEADER_SIGNING bit MUST
+	// match ([MS-RPCE] 2.2.2.13.2).
+	bindHeaderSign bool
+	sendFrag       int // largest fragment we send
+	maxFrag        int // negotiated max_xmit/max_recv
+	pres           map[uint16]*presContext
+	auths          map[uint32]*authContext
+	reasm          reassembler
+	callAuth       *authContext
+	lastCallID     uint32
+	linger         bool // closing after an error: drain before close
 	connLimits
 
 	mu      sync.Mutex

@@ -115,6 +115,34 @@ func FindVerificationTrailer(stub []byte) (v *VerificationTrailer, off int, ok b
 	return nil, 0, false
 }
 
+// vtFixedSize is the length of each command this implementation knows.
+var vtFixedSize = map[uint16]int{VTCommandBitmask1: 4, VTCommandPContext: 0x28, VTCommandHeader2: 0x10}
+
+// Check applies the receiver's rules of [MS-RPCE] 2.2.2.13: each length
+// a multiple of 4, a known command exactly its fixed size, at most one
+// instance of each command, and no unknown command flagged
+// SEC_VT_MUST_PROCESS_COMMAND.
+func (v *VerificationTrailer) Check() error {
+	seen := map[uint16]bool{}
+	for _, c := range v.Commands {
+		t := c.Type()
+		if len(c.Value)%4 != 0 {
+			return fmt.Errorf("command 0x%04x: length %d is not a multiple of 4", c.Command, len(c.Value))
+		}
+		size, known := vtFixedSize[t]
+		switch {
+		case !known && c.Command&VTFlagMustProcess != 0:
+			return fmt.Errorf("unknown must-process command 0x%04x", c.Command)
+		case known && len(c.Value) != size:
+			return fmt.Errorf("command 0x%04x: length %d, want %d", c.Command, len(c.Value), size)
+		case seen[t]:
+			return fmt.Errorf("command 0x%04x twice", c.Command)
+		}
+		seen[t] = true
+	}
+	return nil
+}
+
 // Bitmask returns the rpc_sec_vt_bitmask value, if present.
 func (v *VerificationTrailer) Bitmask() (uint32, bool) {
 	c, ok := v.find(VTCommandBitmask1, 4)
