@@ -332,6 +332,17 @@ func TestLocalCommandsUseTheServer(t *testing.T) {
 	out, _ = iissd("", "user", "del", name)
 	wantContains(t, "iissd user del", out, "removed carol", "applied by the running iissd")
 	wantCode(t, cli(t, []string{"IISCTL_PASSWORD=" + pass}, "status", d.Target(), "-u", name), 3)
+
+	// reload: answered once done; a broken file is refused, the accounts stay.
+	out, _ = iissd("", "reload")
+	wantContains(t, "iissd reload", out, "users file reloaded")
+	if err := os.WriteFile(d.Config.Security.UsersFile, []byte("garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCmd(t, "", append([]string{"reload"}, state...)...); code != 1 || !strings.Contains(errOut, "reload") {
+		t.Fatalf("reload of a broken file: exit %d\n%s", code, errOut)
+	}
+	wantCode(t, admin(t, "status", d.Target()), 0)
 }
 
 // TestLocalCommandsWithoutServer: with no iissd running, disable and

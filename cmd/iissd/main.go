@@ -68,7 +68,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.listen, "listen", "", "activation `ADDR:PORT` (overrides listen.activation; demo default 127.0.0.1:135)")
 	fl.StringVar(&f.objectListen, "object-listen", "", "object exporter `ADDR:PORT` (overrides listen.object)")
 	fl.StringVar(&f.pprof, "pprof", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR:PORT`")
-	root.AddCommand(newStatusCmd(&f, stdout), newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
+	root.AddCommand(newStatusCmd(&f, stdout), newReloadCmd(&f, stdout), newUserCmd(&f, stdin, stdout, stderr), newToggleCmd("disable", &f, stdout), newToggleCmd("enable", &f, stdout),
 		newDemoSiteCmd(stderr), newDemoServiceCmd())
 	cmdline.Setup(root, cmdline.Version())
 	return root

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/cmdline"
 	"github.com/iisctl/iisctl/internal/ctl"
 	"github.com/spf13/cobra"
 )
@@ -78,4 +79,33 @@ func writeStatusJSON(w io.Writer, r *ctl.Response) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// newReloadCmd is `iissd reload`: the running iissd re-reads its users
+// file now (what SIGHUP does), through the control channel.
+func newReloadCmd(f *serveFlags, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reload",
+		Short: "Have the running iissd re-read its users file now (as SIGHUP does)",
+		Long: "Asks the running iissd, through its control socket (STATE_DIR/iissd.sock), to\n" +
+			"re-read its users file now and answers once it has: a file it cannot read or\n" +
+			"parse is refused, the server keeps the accounts it had, and the error is\n" +
+			"printed. Only root and iissd's user may ask.",
+		Args: cmdline.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			loc, err := locate(f, "")
+			if err != nil {
+				return err
+			}
+			msg, err := ctl.Client{Path: ctl.SocketPath(loc.StateDir)}.Reload(cmdContext(c))
+			if errors.Is(err, ctl.ErrNotRunning) {
+				return fmt.Errorf("%w; state directory %s", err, loc.DescribeState())
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, msg)
+			return nil
+		},
+	}
 }

@@ -435,7 +435,7 @@ func (s *Server) apply(req Request) (Response, error) {
 		if err := s.cfg.Reload(); err != nil {
 			return Response{}, fmt.Errorf("reload: %w", err)
 		}
-		return Response{OK: true, Message: "users file reloaded"}, nil
+		return Response{OK: true, Message: "users file reloaded by the running iissd"}, nil
 	}
 	if s.cfg.Users == nil {
 		return Response{}, fmt.Errorf("%w: %s", ErrUnsupported, req.Op)
