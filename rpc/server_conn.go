@@ -63,7 +63,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		ip = h
 	}
 	return &serverConn{
-		srv: s, nc: nc, t: transport{nc: nc, poolRequests: true}, ip: ip,
+		srv: s, nc: nc, t: newServerTransport(nc), ip: ip,
 		log:   s.log.With("remote", nc.RemoteAddr().String()),
 		pres:  map[uint16]*presContext{},
 		auths: map[uint32]*authContext{},
@@ -74,6 +74,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 }
 
 func (c *serverConn) serve() {
+	defer c.t.releaseBuffers() // last: after lingerClose
 	defer c.srv.removeConn(c)
 	defer c.lingerClose()
 	defer c.recoverPanic()

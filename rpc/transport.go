@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -23,9 +24,14 @@ import (
 // handshake tokens may be kept by security contexts (NTLM's MIC covers
 // all three legs). Writes marshal into a pooled buffer that is returned
 // as soon as the one Write of the PDU is done.
+//
+// With idleRelease set (the server), the read buffer is pooled too: when
+// nothing is buffered, readFragment gives it back and waits for the
+// socket to become readable without a buffer, so an idle connection holds
+// none ([MS-RPCE] servers hold thousands of idle DCOM connections).
 type transport struct {
 	nc           net.Conn
-	r            *bufio.Reader // created on first read; one read syscall usually brings a whole fragment
+	r            *bufio.Reader // one read syscall usually brings a whole fragment
 	wmu          sync.Mutex
 	poolRequests bool
 	pooled       *[]byte // the pooled buffer of the fragment last read, if any
@@ -33,7 +39,59 @@ type transport struct {
 	// the body (C706 12.6.3.1): the peer is not a DCE/RPC server (an
 	// HTTP server's "HTTP/1.1 400" would otherwise read as a 13 KiB
 	// fragment). The server answers such a bind with bind_nak instead.
-	client bool
+	client      bool
+	idleRelease bool
+	rc          syscall.RawConn // for waiting without a buffer; nil if nc has none
+	peek        [1]byte
+}
+
+// newServerTransport is the server side's transport: pooled request
+// fragments, and no read buffer while idle.
+func newServerTransport(nc net.Conn) transport {
+	t := transport{nc: nc, poolRequests: true, idleRelease: true}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			t.rc = rc
+		}
+	}
+	return t
+}
+
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
+// releaseBuffers returns every pooled buffer; the transport reads no more.
+func (t *transport) releaseBuffers() {
+	t.releaseFragment()
+	if t.idleRelease && t.r != nil {
+		t.r.Reset(nil)
+		readerPool.Put(t.r)
+		t.r = nil
+	}
+}
+
+// readBuffer makes t.r ready for the next fragment. With idleRelease, an
+// empty buffer goes back to the pool while waiting for data.
+func (t *transport) readBuffer() error {
+	if !t.idleRelease || t.rc == nil {
+		if t.r == nil {
+			t.r = bufio.NewReaderSize(t.nc, readBufSize)
+		}
+		return nil
+	}
+	if t.r != nil && t.r.Buffered() > 0 {
+		return nil
+	}
+	if t.r != nil {
+		t.r.Reset(nil)
+		readerPool.Put(t.r)
+		t.r = nil
+	}
+	if err := waitReadable(t.rc, t.peek[:]); err != nil {
+		return err
+	}
+	t.r = readerPool.Get().(*bufio.Reader)
+	t.r.Reset(t.nc)
+	return nil
 }
 
 // readBufSize holds a default-size fragment (5840) and its successor's header.
@@ -59,10 +117,10 @@ var poisonReleased = testing.Testing()
 // slice (at most 65535 bytes) is aliased by the PDU; see [transport] for
 // who owns it.
 func (t *transport) readFragment() (*PDU, []byte, layout, error) {
-	if t.r == nil {
-		t.r = bufio.NewReaderSize(t.nc, readBufSize)
-	}
 	t.releaseFragment()
+	if err := t.readBuffer(); err != nil {
+		return nil, nil, layout{}, err
+	}
 	var hdr [HeaderSize]byte
 	if _, err := io.ReadFull(t.r, hdr[:]); err != nil {
 		return nil, nil, layout{}, err
