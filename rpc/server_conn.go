@@ -63,7 +63,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		ip = h
 	}
 	return &serverConn{
-		srv: s, nc: nc, t: newServerTransport(nc), ip: ip,
+		srv: s, nc: nc, t: transport{nc: nc, poolRequests: true, idleRelease: true}, ip: ip,
 		log:   s.log.With("remote", nc.RemoteAddr().String()),
 		pres:  map[uint16]*presContext{},
 		auths: map[uint32]*authContext{},

@@ -42,19 +42,8 @@ type transport struct {
 	client      bool
 	idleRelease bool
 	rc          syscall.RawConn // for waiting without a buffer; nil if nc has none
+	rcChecked   bool
 	peek        [1]byte
-}
-
-// newServerTransport is the server side's transport: pooled request
-// fragments, and no read buffer while idle.
-func newServerTransport(nc net.Conn) transport {
-	t := transport{nc: nc, poolRequests: true, idleRelease: true}
-	if sc, ok := nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			t.rc = rc
-		}
-	}
-	return t
 }
 
 var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
@@ -72,6 +61,12 @@ func (t *transport) releaseBuffers() {
 // readBuffer makes t.r ready for the next fragment. With idleRelease, an
 // empty buffer goes back to the pool while waiting for data.
 func (t *transport) readBuffer() error {
+	if t.idleRelease && !t.rcChecked {
+		t.rcChecked = true
+		if sc, ok := t.nc.(syscall.Conn); ok {
+			t.rc, _ = sc.SyscallConn()
+		}
+	}
 	if !t.idleRelease || t.rc == nil {
 		if t.r == nil {
 			t.r = bufio.NewReaderSize(t.nc, readBufSize)
