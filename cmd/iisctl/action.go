@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iisctl/iisctl/internal/cmdline"
@@ -29,10 +34,11 @@ const DefaultParallel = 8
 
 // ActionOptions is a parsed host command (cli/cli's Options).
 type ActionOptions struct {
-	IO     *IOStreams
-	Dial   Dialer
-	Getenv func(string) string
-	Since  func(time.Time) time.Duration
+	IO         *IOStreams
+	Dial       Dialer
+	Getenv     func(string) string
+	Since      func(time.Time) time.Duration
+	Interrupts <-chan os.Signal
 
 	Op         Op
 	Targets    []Target
@@ -43,6 +49,8 @@ type ActionOptions struct {
 	NoForce    bool
 	JSON       bool
 	Parallel   int
+	Watch      bool          // status: repeat every Interval until Ctrl-C
+	Interval   time.Duration // --interval, for --watch
 }
 
 // hasTimeout and hasForce say which flags op takes.
@@ -91,14 +99,38 @@ func (o *ActionOptions) rebootTimeout() time.Duration {
 	return iisreset.DefaultRebootTimeout
 }
 
+// ExitInterrupted is the exit code after Ctrl-C (128 + SIGINT), as shells use.
+const ExitInterrupted = 130
+
 // actionRun resolves the credentials, runs the fleet and reports.
 func actionRun(ctx context.Context, o *ActionOptions) error {
 	cred, wipe, err := resolveCredentials(o.Auth, o.IO, o.Getenv)
 	if err != nil {
 		return err
 	}
-	results := runFleet(ctx, o, cred)
-	wipe()
+	defer wipe()
+	if o.Watch {
+		return watchStatus(ctx, o, cred)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var prog *progress
+	if o.Op.hasProgress() && o.IO.ErrIsTTY && !o.JSON {
+		prog = newProgress(o.IO.ErrOut, o.Op, len(o.Targets))
+	}
+	quitAt := 2
+	if o.Op == OpStatus {
+		quitAt = 1
+	}
+	intr := watchInterrupts(o.Interrupts, o.IO.ErrOut, quitAt, interruptMessage(o), cancel, prog)
+	results := runFleet(ctx, o, cred, prog)
+	if prog != nil {
+		prog.stop()
+	}
+	if n := intr.stop(); n >= intr.quitAt {
+		fmt.Fprintf(o.IO.ErrOut, "iisctl: %s\n", map[bool]string{true: stoppedWaitingMessage(o), false: "interrupted"}[intr.quitAt > 1])
+		return &exitError{ExitInterrupted}
+	}
 	if err := writeResults(o, results); err != nil {
 		return err
 	}
@@ -110,4 +142,53 @@ func actionRun(ctx context.Context, o *ActionOptions) error {
 		return &exitError{code}
 	}
 	return nil
+}
+
+// interrupts counts Ctrl-C during a command.
+type interrupts struct {
+	quitAt int // the count that cancels: 1 for status, 2 for state changes
+	n      atomic.Int32
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// watchInterrupts handles Ctrl-C while the command runs: a status stops
+// at once (quitAt 1); a state-changing command goes on at the server, so
+// the first Ctrl-C prints msg and iisctl keeps waiting, the second
+// cancels (quitAt 2).
+func watchInterrupts(intr <-chan os.Signal, errOut io.Writer, quitAt int, msg string, cancel context.CancelFunc, prog *progress) *interrupts {
+	in := &interrupts{quitAt: quitAt, done: make(chan struct{})}
+	if intr == nil {
+		return in
+	}
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		for {
+			select {
+			case <-in.done:
+				return
+			case <-intr:
+			}
+			n := int(in.n.Add(1))
+			if n >= in.quitAt {
+				cancel()
+				return
+			}
+			if prog != nil {
+				prog.printf("iisctl: %s", msg)
+				prog.setNote("(Ctrl-C again: stop waiting)")
+			} else {
+				fmt.Fprintf(errOut, "\niisctl: %s\n", msg)
+			}
+		}
+	}()
+	return in
+}
+
+// stop ends the watch and returns how many Ctrl-C came.
+func (in *interrupts) stop() int {
+	close(in.done)
+	in.wg.Wait()
+	return int(in.n.Load())
 }

@@ -46,7 +46,7 @@ func TestNewCmdAction(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.IO, got.Dial, got.Getenv, got.Since = nil, nil, nil, nil
-			c.want.Op = c.op
+			c.want.Op, c.want.Interval = c.op, DefaultInterval
 			if !reflect.DeepEqual(*got, c.want) {
 				t.Errorf("got  %+v\nwant %+v", *got, c.want)
 			}

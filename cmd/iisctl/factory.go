@@ -16,6 +16,7 @@ type IOStreams struct {
 	Out, ErrOut  io.Writer
 	InIsTTY      bool
 	OutIsTTY     bool
+	ErrIsTTY     bool                   // progress is drawn on stderr only when it is a terminal
 	ReadPassword func() ([]byte, error) // reads a line from the terminal without echo
 }
 
@@ -27,6 +28,10 @@ type Factory struct {
 	Getenv  func(string) string
 	Since   func(time.Time) time.Duration
 	Version string
+	// Interrupts delivers Ctrl-C (SIGINT). The first one cancels a status
+	// and only warns during a state-changing command, which goes on at
+	// the server; the second stops waiting. Nil: none.
+	Interrupts <-chan os.Signal
 }
 
 // systemFactory is the Factory of the real process.
@@ -37,6 +42,7 @@ func systemFactory() *Factory {
 			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 			InIsTTY:      term.IsTerminal(in),
 			OutIsTTY:     term.IsTerminal(int(os.Stdout.Fd())),
+			ErrIsTTY:     term.IsTerminal(int(os.Stderr.Fd())),
 			ReadPassword: func() ([]byte, error) { return term.ReadPassword(in) },
 		},
 		Dial:    defaultDialer,

@@ -26,7 +26,7 @@ type hostResult struct {
 
 // runFleet runs o on every target, at most o.Parallel at once, and
 // returns the results in the order of o.Targets.
-func runFleet(ctx context.Context, o *ActionOptions, cred Credentials) []hostResult {
+func runFleet(ctx context.Context, o *ActionOptions, cred Credentials, prog *progress) []hostResult {
 	results := make([]hostResult, len(o.Targets))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
@@ -35,21 +35,36 @@ func runFleet(ctx context.Context, o *ActionOptions, cred Credentials) []hostRes
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = runHost(ctx, o, cred, t)
+			results[i] = runHost(ctx, o, cred, t, prog)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-// runHost dials t, performs o.Op and closes the connection.
-func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target) hostResult {
+// runHost dials t, performs o.Op and closes the connection. With prog,
+// a second connection shows the services' progress meanwhile.
+func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target, prog *progress) hostResult {
 	start := time.Now()
 	r := hostResult{Target: t}
 	conn, err := dial(ctx, o.Dial, t, cred, o.Conn)
 	if err == nil {
+		var watched sync.WaitGroup
+		callDone := make(chan struct{})
+		wctx, stopWatch := context.WithCancel(ctx)
+		if prog != nil {
+			watched.Go(func() { prog.watchHost(wctx, o, cred, t, callDone) })
+		}
 		r.Services, r.Step, err = perform(ctx, conn, o, &r.CallDur)
+		close(callDone)
+		late := time.AfterFunc(2*time.Second, stopWatch) // the last poll, or a slow dial, gets 2 s
+		watched.Wait()
+		late.Stop()
+		stopWatch()
 		conn.Close()
+	}
+	if prog != nil {
+		prog.hostDone()
 	}
 	r.Err, r.Duration = err, o.Since(start)
 	return r

@@ -12,10 +12,11 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args, systemFactory())
-	stop()
-	os.Exit(code)
+	f := systemFactory()
+	intr := make(chan os.Signal, 2)
+	signal.Notify(intr, os.Interrupt)
+	f.Interrupts = intr
+	os.Exit(run(context.Background(), os.Args, f))
 }
 
 // run is the whole command: argv[0] picks iisreset mode, else the cobra

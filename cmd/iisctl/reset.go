@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -17,9 +18,10 @@ import (
 
 // ResetOptions is a parsed iisreset-mode command line.
 type ResetOptions struct {
-	IO     *IOStreams
-	Dial   Dialer
-	Getenv func(string) string
+	IO         *IOStreams
+	Dial       Dialer
+	Getenv     func(string) string
+	Interrupts <-chan os.Signal
 
 	Name   string // "iisreset" or "iisctl reset", for messages
 	Auth   AuthFlags
@@ -32,7 +34,7 @@ type ResetOptions struct {
 // iisctl's credential and connection flags first, then iisreset's
 // arguments (case-insensitive /SWITCH or -SWITCH).
 func newCmdReset(ctx context.Context, f *Factory, name string, args []string, runF func(*ResetOptions) error) error {
-	o := &ResetOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Name: name,
+	o := &ResetOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Interrupts: f.Interrupts, Name: name,
 		Conn: ConnOptions{DialTimeout: DefaultDialTimeout}}
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -81,7 +83,24 @@ func resetRun(ctx context.Context, o *ResetOptions) error {
 	t := &lazyTarget{dial: func(ctx context.Context) (Conn, error) { return dial(ctx, o.Dial, o.Target, cred, o.Conn) }}
 	defer t.close()
 	defer wipe()
-	return runReset(ctx, o, t)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	op, quitAt := map[iisreset.Action]string{iisreset.Restart: "restart", iisreset.Start: "start", iisreset.Stop: "stop",
+		iisreset.Reboot: "reboot", iisreset.Status: "status"}[o.Reset.Action], 2
+	if o.Reset.Action == iisreset.Status {
+		quitAt = 1
+	}
+	intr := watchInterrupts(o.Interrupts, o.IO.ErrOut, quitAt, interruptText(op, []Target{o.Target}), cancel, nil)
+	err = runReset(ctx, o, t)
+	if intr.stop() >= quitAt {
+		if quitAt == 1 {
+			fmt.Fprintln(o.IO.ErrOut, "iisctl: interrupted")
+		} else {
+			fmt.Fprintf(o.IO.ErrOut, "iisctl: %s\n", stoppedWaitingText(op, []Target{o.Target}))
+		}
+		return &exitError{ExitInterrupted}
+	}
+	return err
 }
 
 func runReset(ctx context.Context, o *ResetOptions, t iisreset.Target) error {

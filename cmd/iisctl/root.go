@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/iisctl/iisctl/internal/cmdline"
 	"github.com/spf13/cobra"
@@ -58,7 +59,8 @@ func newRootCmd(ctx context.Context, f *Factory, h *hooks) *cobra.Command {
 
 // newActionCmd is one of the host commands.
 func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn *ConnOptions, runF func(*ActionOptions) error) *cobra.Command {
-	o := &ActionOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Since: f.Since, Op: op, Parallel: DefaultParallel}
+	o := &ActionOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Since: f.Since, Interrupts: f.Interrupts, Op: op,
+		Parallel: DefaultParallel, Interval: DefaultInterval}
 	c := &cobra.Command{
 		Use:   string(op) + " HOST[:PORT]...",
 		Short: opShort[op],
@@ -67,6 +69,9 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 			o.Auth, o.Conn = *auth, *conn
 			if err := o.setTargets(hosts); err != nil {
 				return err
+			}
+			if o.Watch && o.Interval < 100*time.Millisecond {
+				return usageErrorf("--interval must be at least 100ms")
 			}
 			if runF != nil {
 				return runF(o)
@@ -85,6 +90,10 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 	}
 	if op.hasForce() {
 		fs.BoolVar(&o.NoForce, "no-force", false, "do not kill the services if they do not stop in time")
+	}
+	if op == OpStatus {
+		fs.BoolVarP(&o.Watch, "watch", "w", false, "show the status again every --interval until Ctrl-C")
+		fs.DurationVar(&o.Interval, "interval", DefaultInterval, "time between two --watch rounds")
 	}
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON array, one object per host (iisctl help json)")
 	fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "hosts at once")
