@@ -136,23 +136,21 @@ func (p *progress) watchHost(ctx context.Context, o *ActionOptions, cred Credent
 	}
 }
 
-// changes prints the services whose state differs from last, and
-// records the new states.
+// changes prints every service's state at the first poll, then the
+// services whose state differs from last, and records the new states.
 func (p *progress) changes(t Target, list []iiss.ServiceStatus, last map[string]string, first bool) {
 	for _, s := range list {
 		st := s.State.String()
-		if old, ok := last[s.Name]; ok && old != st || !ok && !first {
-			p.printf("%s  %-8s %s -> %s", t, s.Name, orDash(old), st)
+		switch old, ok := last[s.Name]; {
+		case first:
+			p.printf("%s  %-8s %s", t, s.Name, st)
+		case !ok:
+			p.printf("%s  %-8s - -> %s", t, s.Name, st)
+		case old != st:
+			p.printf("%s  %-8s %s -> %s", t, s.Name, old, st)
 		}
 		last[s.Name] = st
 	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // hasProgress says which commands show progress.

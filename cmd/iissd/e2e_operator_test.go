@@ -5,8 +5,10 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -258,4 +260,72 @@ func TestE2EStartFailureHints(t *testing.T) {
 		t.Fatalf("iisreset mode names a flag it does not take\n%s", r)
 	}
 	wantCode(t, admin(t, "kill", f.Target()), 0)
+}
+
+// Point 4: iissd's shutdown says what it waits for, waits as long as the
+// services' stop_timeout allows, and a second signal forces the exit,
+// killing the services.
+func TestE2EShutdownSecondSignal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users")
+	writeTestUsers(t, users)
+	cfg := &Config{
+		Listen:   ListenConfig{Activation: "127.0.0.1:0", Object: "127.0.0.1:0"},
+		Security: SecurityConfig{UsersFile: users},
+		State:    StateConfig{Dir: filepath.Join(dir, "state")},
+	}
+	stubborn(cfg) // ignores SIGTERM; stop_timeout 1m
+	tag := tagServices(cfg)
+	path := filepath.Join(dir, "iissd.toml")
+	if err := writeConfig(path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "iissd-main", "--config", path)
+	var stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done, exited := make(chan error, 1), make(chan struct{})
+	go func() { done <- cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	waitText := func(re string) {
+		t.Helper()
+		r := regexp.MustCompile(re)
+		deadline := time.Now().Add(15 * time.Second)
+		for !r.MatchString(stderr.String()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("iissd's log does not match %q:\n%s", re, stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitText(`msg="service process started" service=STUBBORN`)
+	waitText(`msg="automatic services started"`)
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitText(`msg="iissd shutting down: closing the listeners, waiting up to 10s for calls in progress, then stopping the supervised services; a second SIGTERM or SIGINT forces the exit"`)
+	waitText(`msg="stopping the supervised services, each within its stop_timeout, then killing them" services=STUBBORN max_wait=1m5s`)
+	select {
+	case err := <-done:
+		t.Fatalf("iissd exited (%v) without waiting for STUBBORN's stop_timeout:\n%s", err, stderr.String())
+	case <-time.After(time.Second):
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("forced exit: %v, want status 1", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the second SIGTERM did not end iissd:\n%s", stderr.String())
+	}
+	wantContains(t, "iissd's stderr", stderr.String(), "iissd: second signal (terminated): exiting now; the supervised services are killed",
+		`msg="second signal: killing the supervised services and exiting now"`)
+	waitNoPIDs(t, tag)
 }

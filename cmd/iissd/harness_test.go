@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 			os.Exit(runDemoSite(os.Args[2:], os.Stderr))
 		case "demo-service":
 			os.Exit(runDemoService())
+		case "iissd-main": // the test binary as iissd itself
+			os.Exit(run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		}
 	}
 	code := m.Run()
