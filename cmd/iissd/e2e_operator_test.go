@@ -55,7 +55,8 @@ func TestE2ELocalCommandsFollowServerConfig(t *testing.T) {
 	}
 	r := runBin(t, link, []string{"IISSD_CONFIG=" + cfgPath}, "/DISABLE")
 	wantCode(t, r, 0)
-	wantContains(t, "stderr", r.stderr, "state directory: "+d.State+" (state.dir of "+cfgPath+")")
+	wantContains(t, "stderr", r.stderr, "state directory: "+d.State+" (state.dir of "+cfgPath+")",
+		"applied by the running iissd (control socket "+filepath.Join(d.State, "iissd.sock")+")")
 	wantCode(t, admin(t, "status", d.Target()), 6)
 
 	// iissd enable --config: the same directory, named.
