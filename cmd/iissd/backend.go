@@ -38,7 +38,8 @@ func newBackend(ctx context.Context, cfg *Config, log *slog.Logger) (svc.Manager
 		}
 		services = append(services, s)
 	}
-	return supervisor.New(supervisor.Config{Services: services, LogDir: cfg.Backend.LogDir, KillExtra: cfg.Control.KillExtra, Logger: log})
+	return supervisor.New(supervisor.Config{Services: services, LogDir: cfg.Backend.LogDir, KillExtra: cfg.Control.KillExtra, Logger: log,
+		StateDir: cfg.State.Dir})
 }
 
 func supervisedService(sc ServiceConfig) (supervisor.Service, error) {

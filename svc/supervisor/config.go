@@ -107,6 +107,10 @@ type Config struct {
 	// start check failed, killed after StopTimeout. Nil logs nothing.
 	Logger *slog.Logger
 
+	// StateDir, if set, keeps the pid file through which the next Manager
+	// kills what a crashed iissd left running (see contain.go).
+	StateDir string
+
 	Clock     Clock                  // nil: real time
 	ListProcs func() ([]Proc, error) // nil: ScanProc; used by Kill for KillExtra
 }

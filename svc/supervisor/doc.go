@@ -4,6 +4,9 @@
 // # Processes
 //
 // Each service runs Service.Command in its own process group (Setpgid),
+// with PR_SET_PDEATHSIG SIGKILL so that it dies with iissd; with
+// Config.StateDir, New kills what a crashed iissd left of the groups
+// (see contain.go),
 // optionally as Service.User (needs root; New fails otherwise), with
 // stdout and stderr appended to LogDir/NAME.log. One goroutine per child
 // waits on it; every state change happens under the Manager's mutex and
@@ -13,7 +16,10 @@
 // # States
 //
 // Stopped -> StartPending -> Running -> StopPending -> Stopped. A service
-// is StartPending until StartCheck accepts a connection or, without one,
+// is StartPending until StartCheck accepts a connection on a socket that
+// a process of the service's group listens on (another process holding
+// the address never counts; where /proc cannot tell, the service must
+// still be alive 500 ms later) or, without one,
 // for StartSecs (default 200 ms; negative: Running at once). A process
 // that exits in that window has crashed while starting: Start fails for
 // it and for its dependents (ERROR_SERVICE_DEPENDENCY_FAIL, 1068). While

@@ -189,16 +189,12 @@ func TestKillExtraMatchingNeverSelf(t *testing.T) {
 }
 
 func TestStartCheck(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	up := freeAddr(t) // the service listens there itself (contain_test.go)
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedAddr := closed.Addr().String()
 	closed.Close()
 	m := newManager(t, supervisor.Config{Services: []supervisor.Service{
-		{Name: "up", Command: sh("exec sleep 600"), StartCheck: ln.Addr().String()},
+		{Name: "up", Command: listenHelper(up), Env: []string{"SUPERVISOR_TEST_LISTEN=" + up}, StartCheck: up},
 		{Name: "hang", Command: sh("exec sleep 600"), StartCheck: closedAddr, StartTimeout: 300 * time.Millisecond},
 	}})
 	if err := m.Start(ctxBound(t)); err == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -27,6 +28,7 @@ type Manager struct {
 	listProcs func() ([]Proc, error)
 	killExtra []string
 	signal    func(pid int, sig syscall.Signal) error // syscall.Kill; a test hook
+	stateDir  string
 
 	ctx    context.Context // canceled by Close; parent of every run's context
 	cancel context.CancelFunc
@@ -72,6 +74,14 @@ func New(cfg Config) (*Manager, error) {
 		}
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if m.stateDir = cfg.StateDir; m.stateDir != "" {
+		if err := os.MkdirAll(m.stateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("supervisor: state directory: %w", err)
+		}
+		if n := m.reapLeftovers(); n > 0 {
+			m.log.Warn("killed processes a previous iissd left running", "processes", n)
+		}
+	}
 	return m, nil
 }
 

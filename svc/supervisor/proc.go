@@ -36,7 +36,8 @@ func prepare(c Service) prepared {
 	if len(c.Env) > 0 {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own group; SIGKILL when iissd dies (contain.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if c.User != "" {
 		cred, err := credential(c.User)
 		if err != nil {

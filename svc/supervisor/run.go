@@ -51,6 +51,10 @@ func (m *Manager) begin(s *service, p prepared, restarted bool) *run {
 	if restarted {
 		s.restarts++
 	}
+	if _, st, err := procStat(r.pid); err == nil {
+		r.startTime = st
+	}
+	m.savePids()
 	m.log.Info("service process started", append([]any{"service", s.cfg.Name, "pid", r.pid, "restarted", restarted}, s.logAttr()...)...)
 	go m.wait(s, r)
 	switch {
@@ -88,6 +92,7 @@ func (m *Manager) exited(s *service, r *run) {
 	wasStarting := s.state == svc.StartPending
 	s.win32, s.specific = exitCodes(r)
 	s.run = nil
+	m.savePids()
 	s.enter(svc.Stopped, now, 0)
 	m.logExit(s, r, now, wasStarting)
 	if !m.closed && s.wantsRestart(r, wasStarting) {
@@ -144,8 +149,10 @@ func (m *Manager) probe(s *service, r *run) {
 		cancel()
 		if err == nil {
 			conn.Close()
-			m.started(s, r)
-			return
+			if m.checkOwner(s, r) {
+				m.started(s, r)
+				return
+			}
 		}
 		if !m.sleep(r.ctx, probeEvery) {
 			return
@@ -169,4 +176,31 @@ func (m *Manager) logExit(s *service, r *run, now time.Time, wasStarting bool) {
 	default:
 		m.log.Info("service exited on its own", attrs...)
 	}
+}
+
+// checkOwner ties a passed start check to the service: the listener must
+// belong to its process group, or (when /proc cannot tell) the service
+// must still be alive startCheckGrace later. Another process's listener
+// never makes the service Running; it is logged once per run.
+func (m *Manager) checkOwner(s *service, r *run) bool {
+	ok, others, err := ownsListener(r.pid, s.cfg.StartCheck)
+	switch {
+	case ok:
+		return true
+	case err != nil:
+		if !m.sleep(r.ctx, startCheckGrace) {
+			return false
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return s.run == r
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !r.foreign {
+		r.foreign = true
+		m.log.Warn("the start check address is held by another process, not by the service", "service", s.cfg.Name,
+			"start_check", s.cfg.StartCheck, "pid", r.pid, "holders", others)
+	}
+	return false
 }

@@ -43,6 +43,8 @@ type run struct {
 	cancel     context.CancelFunc // ends the start check
 	startTimer Timer
 	killTimer  Timer
+	startTime  uint64 // /proc/PID/stat start time, for the pid file
+	foreign    bool   // the start check found another process's listener (logged once)
 }
 
 func (s *service) status(now time.Time) svc.Status {
