@@ -143,6 +143,11 @@ type ClientConfig struct {
 	// LegacyActivation activates with IActivation::RemoteActivation
 	// instead of IRemoteSCMActivator ([MS-DCOM] 3.1.2.5.2.3.1).
 	LegacyActivation bool
+	// ClassObjectActivation takes the road of CoGetClassObject, as .NET
+	// and PowerShell do: the class object through RemoteGetClassObject
+	// (RemoteActivation in MODE_GET_CLASS_OBJECT with LegacyActivation),
+	// then IClassFactory::CreateInstance ([MS-DCOM] 3.1.2.5.2.3.2).
+	ClassObjectActivation bool
 	// Logger receives background failures (pings); default slog.Default().
 	Logger *slog.Logger
 }
@@ -180,7 +185,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	defer cancel()
 	itf, err := dcom.Activate(dctx, dcom.ClientConfig{
 		Host: h, Port: port, Auth: auth, Level: cfg.AuthLevel.rpc(),
-		RemoteActivation: cfg.LegacyActivation, DialTimeout: timeout, Dial: cfg.Dial, Logger: cfg.Logger,
+		RemoteActivation: cfg.LegacyActivation, ClassObject: cfg.ClassObjectActivation, DialTimeout: timeout, Dial: cfg.Dial, Logger: cfg.Logger,
 	}, CLSID_IIisServiceControl, IID_IIisServiceControl)
 	if err != nil {
 		return nil, dialError(ctx, h, port, timeout, err)

@@ -53,6 +53,9 @@ type ConnOptions struct {
 	// DialTimeout bounds the connection to port 135, activation and the
 	// connection to the object exporter.
 	DialTimeout time.Duration
+	// ClassObject activates through the class object (--activation
+	// classobject): RemoteGetClassObject, then IClassFactory::CreateInstance.
+	ClassObject bool
 }
 
 // DefaultDialTimeout is --dial-timeout's default: the library's.
@@ -64,5 +67,6 @@ const DefaultDialTimeout = iiss.DefaultDialTimeout
 var defaultDialer Dialer = func(ctx context.Context, target Target, cred Credentials, opts ConnOptions) (Conn, error) {
 	return iiss.Dial(ctx, net.JoinHostPort(target.Host, strconv.Itoa(target.Port)), iiss.ClientConfig{
 		Credentials: cred, Auth: opts.AuthType, AuthLevel: opts.AuthLevel, DialTimeout: opts.DialTimeout,
+		ClassObjectActivation: opts.ClassObject,
 	})
 }

@@ -46,6 +46,17 @@ func addConnFlags(fs *pflag.FlagSet, c *ConnOptions) {
 		c.DialTimeout = d
 		return err
 	}}, "dial-timeout", "time to connect and activate (default 15s)")
+	fs.Var(funcValue{"road", func(s string) error {
+		switch strings.ToLower(s) {
+		case "instance":
+			c.ClassObject = false
+		case "classobject":
+			c.ClassObject = true
+		default:
+			return errors.New("want instance or classobject")
+		}
+		return nil
+	}}, "activation", "instance (RemoteCreateInstance, as iisreset) or classobject (RemoteGetClassObject and IClassFactory, as PowerShell); default instance")
 }
 
 // funcValue is a pflag.Value that hands the text to set. Its String is

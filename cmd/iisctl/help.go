@@ -34,6 +34,10 @@ Connection flags:
                              activation refuses anything lower
   --auth TYPE                ntlm or spnego (default ntlm)
   --dial-timeout DURATION    time to connect and activate (default 15s)
+  --activation ROAD          instance (RemoteCreateInstance, as iisreset) or
+                             classobject (RemoteGetClassObject, then
+                             IClassFactory::CreateInstance, as PowerShell);
+                             default instance
 
 On a terminal, results are an aligned table with a header; otherwise
 they are tab-separated lines without a header. Errors and hints go to
