@@ -242,6 +242,29 @@ func (v *Verifier) Verify(ctx context.Context, l *ntlm.Logon) (ntlm.Verified, er
 	return ntlm.Verified{SessionBaseKey: key, Peer: rpc.Peer{User: l.User, Domain: v.cfg.Domain, Admin: admin}}, nil
 }
 
+// AdminBySIDs reports whether any of sids (a user SID and its group SIDs,
+// as a Kerberos ticket's PAC lists them, [MS-PAC] 2.5) is one of the
+// admin groups. Group names are resolved through winbind on first use;
+// when that fails (the DC unreachable) the answer is false and the error
+// says why.
+func (v *Verifier) AdminBySIDs(ctx context.Context, sids []string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
+	defer cancel()
+	admin, err := v.adminSIDs(ctx)
+	if err != nil {
+		v.unavailable("(Kerberos PAC)", err)
+		return false, err
+	}
+	for _, a := range strings.Split(admin, ",") {
+		for _, s := range sids {
+			if a != "" && strings.EqualFold(a, s) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
 func (v *Verifier) unavailable(account string, err error) error {
 	v.mu.Lock()
 	first := !v.down

@@ -172,6 +172,31 @@ func TestDomainLogons(t *testing.T) {
 	}
 }
 
+// TestAdminBySIDs: the admin groups, resolved through winbind, decide on
+// SIDs as a Kerberos PAC lists them.
+func TestAdminBySIDs(t *testing.T) {
+	dc := sambadc.Shared(t)
+	v := newVerifier(t, dc, nil, nil)
+	ctx := context.Background()
+	group, err := dc.SID(ctx, sambadc.Group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sids []string
+		want bool
+	}{
+		{[]string{dc.DomainSID + "-1103", dc.DomainSID + "-513", group}, true},
+		{[]string{dc.DomainSID + "-500", dc.DomainSID + "-512"}, true}, // Domain Admins
+		{[]string{dc.DomainSID + "-1104", dc.DomainSID + "-513"}, false},
+		{nil, false},
+	} {
+		if got, err := v.AdminBySIDs(ctx, c.sids); err != nil || got != c.want {
+			t.Errorf("AdminBySIDs(%v) = %v, %v; want %v", c.sids, got, err, c.want)
+		}
+	}
+}
+
 // TestConcurrentLogons: several logons at once through a small pool.
 func TestConcurrentLogons(t *testing.T) {
 	dc := sambadc.Shared(t)
