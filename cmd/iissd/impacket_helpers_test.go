@@ -62,7 +62,8 @@ func (r impacketRec) String() string {
 // impacketArgs says how the script reaches and authenticates to the demo.
 type impacketArgs struct {
 	User, Password, NTHash string
-	Domain                 string // the account's domain (NTLM), empty for local users
+	Domain                 string // the account's domain (NTLM), or realm (Kerberos); empty for local users
+	KDC                    string // Kerberos: impacket asks this KDC (port 88) for tickets
 	AuthLevel              string // connect, integrity, privacy (default)
 	ObjectLevel            string // overrides the authnHint impacket uses on the exporter
 	Activation             string // "classobject": RemoteGetClassObject + IClassFactory::CreateInstance
@@ -121,6 +122,9 @@ func runImpacket(t *testing.T, d *demoServer, a impacketArgs, ops ...string) []i
 		"--auth-level", a.AuthLevel, "--timeout", strconv.Itoa(int(impacketRunTimeout/time.Second) - 5)}
 	if a.Domain != "" {
 		args = append(args, "--domain", a.Domain)
+	}
+	if a.KDC != "" {
+		args = append(args, "--kerberos", "--kdc-host", a.KDC)
 	}
 	if a.NTHash != "" {
 		args = append(args, "--nthash", a.NTHash)

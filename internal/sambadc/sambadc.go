@@ -578,18 +578,30 @@ func (dc *DC) SID(ctx context.Context, name string) (string, error) {
 	return f[0], nil
 }
 
+// AddSPN registers another service principal name on account.
+func (dc *DC) AddSPN(ctx context.Context, spn, account string) error {
+	_, err := dc.Tool(ctx, "spn", "add", spn, account)
+	return err
+}
+
+// ExportKeytab writes the keys of principals (SPNs or account names) to
+// a keytab at path, mode 0600.
+func (dc *DC) ExportKeytab(ctx context.Context, path string, principals ...string) error {
+	for _, p := range principals {
+		if _, err := dc.Tool(ctx, "domain", "exportkeytab", path, "--principal="+p); err != nil {
+			return err
+		}
+	}
+	return os.Chmod(path, 0o600)
+}
+
 // Keytab exports (once) the service keytab for ServiceSPN, "HOST/IISSD"
 // and IISSD$ (AES256, AES128, RC4) and returns its path.
 func (dc *DC) Keytab(ctx context.Context) (string, error) {
 	k := &dc.keytab
 	k.once.Do(func() {
 		k.path = filepath.Join(dc.Dir, "iissd.keytab")
-		for _, p := range []string{ServiceSPN, "HOST/IISSD", ServiceAccount} {
-			if _, err := dc.Tool(ctx, "domain", "exportkeytab", k.path, "--principal="+p); err != nil {
-				k.err = err
-				return
-			}
-		}
+		k.err = dc.ExportKeytab(ctx, k.path, ServiceSPN, "HOST/IISSD", ServiceAccount)
 	})
 	return k.path, k.err
 }

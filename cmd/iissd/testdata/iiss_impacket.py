@@ -361,7 +361,8 @@ def run(a, ops):
     dcom = None
     try:
         dcom = DCOMConnection(a.target, a.user, a.password, a.domain, '', a.nthash,
-                              oxidResolver=True, authLevel=LEVELS[a.auth_level])
+                              oxidResolver=True, authLevel=LEVELS[a.auth_level],
+                              doKerberos=a.kerberos, kdcHost=a.kdc_host or None)
     except Exception as e:
         emit({'op': 'connect', 'error': str(e), 'hresult': error_code(e)})
         return
@@ -469,6 +470,9 @@ def main():
     p.add_argument('--password', default='')
     p.add_argument('--nthash', default='', help='hex NT hash (used instead of the password)')
     p.add_argument('--domain', default='')
+    p.add_argument('--kerberos', action='store_true',
+                   help='Kerberos (impacket: SPNEGO, SPN host/TARGET) with tickets from --kdc-host')
+    p.add_argument('--kdc-host', default='')
     p.add_argument('--auth-level', choices=sorted(LEVELS), default='privacy')
     p.add_argument('--object-level', choices=sorted(LEVELS), default='')
     p.add_argument('--timeout', type=float, default=40)
