@@ -469,10 +469,14 @@ func (h *helper) logon(ctx context.Context, l *ntlm.Logon) ([16]byte, *RefusedEr
 
 // reply reads "Key: value" lines up to ".", skipping empty replies (the
 // extra "." Samba 4.17 prints after a refusal).
-func (h *helper) reply() (map[string]string, error) {
+func (h *helper) reply() (map[string]string, error) { return readReply(h.out) }
+
+// readReply parses one helper reply from br (at most maxReplyLines lines
+// of at most br's buffer size).
+func readReply(br *bufio.Reader) (map[string]string, error) {
 	m := map[string]string{}
 	for n := 0; n < maxReplyLines; n++ {
-		line, err := h.out.ReadSlice('\n')
+		line, err := br.ReadSlice('\n')
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {
 				return nil, errors.New("reply line too long")
