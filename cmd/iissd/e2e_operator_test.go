@@ -330,3 +330,51 @@ func TestE2EShutdownSecondSignal(t *testing.T) {
 		`msg="second signal: killing the supervised services and exiting now"`)
 	waitNoPIDs(t, tag)
 }
+
+// Point 9: iisctl and iissd built from one tree report the same version.
+func TestE2EVersionsAgree(t *testing.T) {
+	t.Parallel()
+	ctl := iisctlBin(t)
+	iissdBin := filepath.Join(t.TempDir(), "iissd")
+	goBin := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	if b, err := exec.Command(goBin, "build", "-o", iissdBin, "github.com/iisctl/iisctl/cmd/iissd").CombinedOutput(); err != nil {
+		t.Fatalf("go build iissd: %v\n%s", err, b)
+	}
+	a := runBin(t, ctl, nil, "version")
+	b := runBin(t, iissdBin, nil, "--version")
+	c := runBin(t, ctl, nil, "--version")
+	va, okA := strings.CutPrefix(a.stdout, "iisctl ")
+	vb, okB := strings.CutPrefix(b.stdout, "iissd ")
+	if !okA || !okB || va != vb || c.stdout != a.stdout || va == "\n" {
+		t.Fatalf("versions differ: iisctl version %q, iissd --version %q, iisctl --version %q", a.stdout, b.stdout, c.stdout)
+	}
+}
+
+// Point 1: the real binaries take flags anywhere, refuse unknown
+// commands with a suggestion, and prefix errors once.
+func TestE2ECommandLine(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	env := []string{"IISCTL_PASSWORD=" + testAdminPass}
+	r := cli(t, env, "-u", testAdmin, "status", d.Target())
+	wantCode(t, r, 0)
+	if want := demoRows(d.Target(), "Running", "Running", "Stopped"); r.stdout != want {
+		t.Fatalf("iisctl -u admin status:\n%s", r)
+	}
+	r = cli(t, env, "-u", testAdmin, "stauts", d.Target())
+	wantCode(t, r, 2)
+	if want := "iisctl: unknown command \"stauts\" for \"iisctl\"; did you mean \"status\"?\nRun 'iisctl help' for usage.\n"; r.stderr != want {
+		t.Fatalf("typo:\n%s", r)
+	}
+	r = cli(t, env, "reset", d.Target(), "/BOGUS", "-u", testAdmin)
+	wantCode(t, r, 2)
+	if want := "iisctl: reset: unknown switch /BOGUS (see iisctl reset /?)\nRun 'iisctl help' for usage.\n"; r.stderr != want {
+		t.Fatalf("reset usage error:\n%s", r)
+	}
+	r = cli(t, env, "help", "stop")
+	wantCode(t, r, 0)
+	wantContains(t, "iisctl help stop", r.stdout, "iisctl stop HOST[:PORT]... [flags]", "--no-force")
+}
