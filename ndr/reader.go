@@ -299,8 +299,10 @@ func (r *Reader) wchars(n int) []uint16 {
 	return u
 }
 
-// String reads a [string] char array and returns it without its NUL.
-func (r *Reader) String() string {
+// CString reads a [string] char array and returns it without its NUL.
+// (It is not named String, which would make a Reader a fmt.Stringer that
+// consumes the stream when printed.)
+func (r *Reader) CString() string {
 	max := r.Count()
 	_, n := r.Varying(max)
 	b := r.Raw(n)

@@ -14,8 +14,10 @@ type Marshaler interface{ MarshalNDR(w *Writer) }
 // then step by 4.
 const firstReferent = 0x00020000
 
-// Writer builds an NDR stream. Errors are sticky: after the first one,
-// writes are ignored and Err reports it.
+// Writer builds an NDR stream. Errors are sticky: after the first one
+// (Fail, or an out-of-range count or enum), every write, Raw and Uint8
+// included, is ignored, deferred pointees are dropped, and Err reports
+// the error. Bytes then holds what was written before it.
 type Writer struct {
 	buf      []byte
 	syntax   Syntax
@@ -67,6 +69,9 @@ func (w *Writer) Fail(err error) {
 
 // Align pads with zeros to a multiple of n (a power of two) from the stub start.
 func (w *Writer) Align(n int) {
+	if w.err != nil {
+		return
+	}
 	for len(w.buf)&(n-1) != 0 {
 		w.buf = append(w.buf, 0)
 	}
@@ -80,19 +85,42 @@ func (w *Writer) Tail(n int) {
 }
 
 // Raw appends b as is.
-func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
+func (w *Writer) Raw(b []byte) {
+	if w.err == nil {
+		w.buf = append(w.buf, b...)
+	}
+}
 
 // Uint8 writes a byte.
-func (w *Writer) Uint8(v uint8) { w.buf = append(w.buf, v) }
+func (w *Writer) Uint8(v uint8) {
+	if w.err == nil {
+		w.buf = append(w.buf, v)
+	}
+}
 
 // Uint16 writes a 2-aligned little-endian uint16.
-func (w *Writer) Uint16(v uint16) { w.Align(2); w.buf = binary.LittleEndian.AppendUint16(w.buf, v) }
+func (w *Writer) Uint16(v uint16) {
+	if w.err == nil {
+		w.Align(2)
+		w.buf = binary.LittleEndian.AppendUint16(w.buf, v)
+	}
+}
 
 // Uint32 writes a 4-aligned little-endian uint32.
-func (w *Writer) Uint32(v uint32) { w.Align(4); w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
+func (w *Writer) Uint32(v uint32) {
+	if w.err == nil {
+		w.Align(4)
+		w.buf = binary.LittleEndian.AppendUint32(w.buf, v)
+	}
+}
 
 // Uint64 writes an 8-aligned little-endian uint64.
-func (w *Writer) Uint64(v uint64) { w.Align(8); w.buf = binary.LittleEndian.AppendUint64(w.buf, v) }
+func (w *Writer) Uint64(v uint64) {
+	if w.err == nil {
+		w.Align(8)
+		w.buf = binary.LittleEndian.AppendUint64(w.buf, v)
+	}
+}
 
 // Int32 writes a signed 32-bit value.
 func (w *Writer) Int32(v int32) { w.Uint32(uint32(v)) }
@@ -144,7 +172,9 @@ func (w *Writer) Pointer(present bool, pointee func(*Writer)) {
 		return
 	}
 	w.referent()
-	w.deferred = append(w.deferred, pointee)
+	if w.err == nil {
+		w.deferred = append(w.deferred, pointee)
+	}
 }
 
 // RefPointer writes an embedded ref pointer: a non-zero placeholder and a
@@ -155,7 +185,12 @@ func (w *Writer) RefPointer(pointee func(*Writer)) { w.Pointer(true, pointee) }
 // Flush writes the deferred pointees depth-first: each pointee, then the
 // pointees it deferred, in order.
 func (w *Writer) Flush() {
-	for len(w.deferred) > 0 {
+	defer func() {
+		if w.err != nil {
+			w.deferred = w.deferred[:0]
+		}
+	}()
+	for len(w.deferred) > 0 && w.err == nil {
 		q := w.deferred
 		w.deferred = nil
 		for _, f := range q {
@@ -187,14 +222,17 @@ func (w *Writer) WString(s string) {
 func (w *Writer) WChars(s string) { w.utf16(utf16.Encode([]rune(s))) }
 
 func (w *Writer) utf16(u []uint16) {
+	if w.err != nil {
+		return
+	}
 	w.Align(2)
 	for _, c := range u {
 		w.buf = binary.LittleEndian.AppendUint16(w.buf, c)
 	}
 }
 
-// String writes a [string] char array with its NUL.
-func (w *Writer) String(s string) {
+// CString writes a [string] char array with its NUL.
+func (w *Writer) CString(s string) {
 	n := len(s) + 1
 	w.Count(n)
 	w.Count(0)

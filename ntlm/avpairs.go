@@ -3,6 +3,8 @@ package ntlm
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/iisctl/iisctl/internal/cursor"
 )
 
 // AvID is an AV_PAIR identifier (2.2.2.1).
@@ -44,20 +46,20 @@ type AvPairs []AvPair
 // padding). Values are copies.
 func ParseAvPairs(b []byte) (AvPairs, error) {
 	var out AvPairs
+	r := cursor.New(b)
 	for {
-		if len(b) < 4 {
+		id, n := AvID(r.U16()), int(r.U16())
+		if r.Err() != nil {
 			return nil, malformed("AV_PAIR list without MsvAvEOL")
 		}
-		id := AvID(binary.LittleEndian.Uint16(b))
-		n := int(binary.LittleEndian.Uint16(b[2:]))
 		if id == AvEOL {
 			return out, nil
 		}
-		if len(b) < 4+n {
-			return nil, malformed("AV_PAIR %d: %d bytes of value, %d left", id, n, len(b)-4)
+		v := r.Take(n)
+		if r.Err() != nil {
+			return nil, malformed("AV_PAIR %d: %d bytes of value, %d left", id, n, r.Remaining())
 		}
-		out = append(out, AvPair{ID: id, Value: append([]byte(nil), b[4:4+n]...)})
-		b = b[4+n:]
+		out = append(out, AvPair{ID: id, Value: append([]byte(nil), v...)})
 	}
 }
 

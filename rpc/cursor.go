@@ -2,80 +2,41 @@ package rpc
 
 import (
 	"encoding/binary"
+	"errors"
 
+	wire "github.com/iisctl/iisctl/internal/cursor"
 	"github.com/iisctl/iisctl/ndr"
 )
 
-// cursor reads a PDU body in the sender's byte order. Reads past the end
-// set a sticky failure and return zero values; it never panics and never
-// allocates: byte slices alias the input.
-type cursor struct {
-	b   []byte
-	off int
-	o   binary.ByteOrder
-	bad bool
-}
+// cursor reads a PDU body in the sender's byte order: the module's one
+// bounds-checked reader (internal/cursor) under the short names the PDU
+// decoders use. Reads past the end set a sticky failure and return zero
+// values; it never panics and never allocates: byte slices alias the
+// input.
+type cursor struct{ r *wire.Reader }
 
-func newCursor(b []byte, o binary.ByteOrder) *cursor { return &cursor{b: b, o: o} }
+// errBadBody marks a body a decoder found inconsistent (counts beyond
+// the bytes present).
+var errBadBody = errors.New("rpc: inconsistent PDU body")
 
-func (c *cursor) take(n int) []byte {
-	if c.bad || n < 0 || n > len(c.b)-c.off {
-		c.bad = true
-		return nil
-	}
-	s := c.b[c.off : c.off+n : c.off+n]
-	c.off += n
-	return s
-}
+func newCursor(b []byte, o binary.ByteOrder) *cursor { return &cursor{wire.NewOrder(b, o)} }
 
-func (c *cursor) u8() uint8 {
-	if s := c.take(1); s != nil {
-		return s[0]
-	}
-	return 0
-}
+func (c *cursor) take(n int) []byte { return c.r.Take(n) }
+func (c *cursor) u8() uint8         { return c.r.U8() }
+func (c *cursor) u16() uint16       { return c.r.U16() }
+func (c *cursor) u32() uint32       { return c.r.U32() }
+func (c *cursor) guid() ndr.GUID    { return c.r.GUID() }
 
-func (c *cursor) u16() uint16 {
-	if s := c.take(2); s != nil {
-		return c.o.Uint16(s)
-	}
-	return 0
-}
+// align skips to a multiple of n from the start of the buffer and returns
+// the bytes skipped.
+func (c *cursor) align(n int) []byte { return c.r.Take((n - c.r.Offset()%n) % n) }
 
-func (c *cursor) u32() uint32 {
-	if s := c.take(4); s != nil {
-		return c.o.Uint32(s)
-	}
-	return 0
-}
+func (c *cursor) rest() []byte   { return c.r.Rest() }
+func (c *cursor) remaining() int { return c.r.Remaining() }
 
-// guid reads a UUID; in big-endian drep its first three fields are swapped
-// into the little-endian wire layout ndr.GUID uses.
-func (c *cursor) guid() ndr.GUID {
-	var g ndr.GUID
-	s := c.take(16)
-	if s == nil {
-		return g
-	}
-	copy(g[:], s)
-	if c.o == binary.BigEndian {
-		g[0], g[1], g[2], g[3] = g[3], g[2], g[1], g[0]
-		g[4], g[5] = g[5], g[4]
-		g[6], g[7] = g[7], g[6]
-	}
-	return g
-}
-
-// align skips to a multiple of n from the start of the buffer.
-func (c *cursor) align(n int) {
-	if r := c.off % n; r != 0 {
-		c.take(n - r)
-	}
-}
-
-func (c *cursor) rest() []byte { return c.take(len(c.b) - c.off) }
-
-func (c *cursor) remaining() int { return len(c.b) - c.off }
+// fail marks the body bad; failed reports whether anything did.
+func (c *cursor) fail()        { c.r.Fail(errBadBody) }
+func (c *cursor) failed() bool { return c.r.Err() != nil }
 
 func appendGUID(b []byte, g ndr.GUID) []byte { return append(b, g[:]...) }
 

@@ -146,7 +146,7 @@ func unmarshal(b []byte) (*PDU, layout, error) {
 	}
 	c := newCursor(b[HeaderSize:bodyEnd], h.order())
 	p.Body.decodeBody(c, &p.Header)
-	if c.bad {
+	if c.failed() {
 		return nil, l, fmt.Errorf("%w: %v body", ErrMalformedPDU, h.Type)
 	}
 	l.stub = -1

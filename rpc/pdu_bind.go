@@ -68,7 +68,7 @@ func (m *Bind) decodeBody(c *cursor, _ *Header) {
 	copy(m.Reserved[:], c.take(3))
 	// Each element is at least 24 bytes: bound the allocation by what is present.
 	if n*24 > c.remaining() {
-		c.bad = true
+		c.fail()
 		return
 	}
 	m.Contexts = make([]ContextElement, n)
@@ -79,7 +79,7 @@ func (m *Bind) decodeBody(c *cursor, _ *Header) {
 		e.Reserved = c.u8()
 		e.Abstract = c.syntax()
 		if nt*20 > c.remaining() {
-			c.bad = true
+			c.fail()
 			return
 		}
 		e.Transfer = make([]SyntaxID, nt)
@@ -157,13 +157,11 @@ func (m *BindAck) decodeBody(c *cursor, _ *Header) {
 		addr = addr[:len(addr)-1]
 	}
 	m.SecondaryAddr = string(addr)
-	padStart := c.off
-	c.align(4) // body offset 0 is PDU offset 16, so 4-alignment agrees
-	m.AddrPad = c.b[padStart:c.off:c.off]
+	m.AddrPad = c.align(4) // body offset 0 is PDU offset 16, so 4-alignment agrees
 	n := int(c.u8())
 	copy(m.Reserved[:], c.take(3))
 	if n*24 > c.remaining() {
-		c.bad = true
+		c.fail()
 		return
 	}
 	m.Results = make([]ContextResult, n)
@@ -215,7 +213,7 @@ func (m *BindNak) decodeBody(c *cursor, _ *Header) {
 	m.Reason = c.u16()
 	n := int(c.u8())
 	if 2*n > c.remaining() {
-		c.bad = true
+		c.fail()
 		return
 	}
 	m.Versions = make([]Version, n)

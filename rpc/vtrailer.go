@@ -79,7 +79,7 @@ func ParseVerificationTrailer(b []byte) (*VerificationTrailer, error) {
 	for c.remaining() > 0 {
 		cmd, n := c.u16(), int(c.u16())
 		val := c.take(n)
-		if c.bad {
+		if c.failed() {
 			return nil, fmt.Errorf("%w: truncated verification trailer command", ErrMalformedPDU)
 		}
 		// A copy: the trailer outlives the server's fragment buffer (Call keeps it).

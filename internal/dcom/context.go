@@ -49,23 +49,23 @@ func (c *Context) Bytes() []byte {
 
 // ParseContext decodes a packed context; trailing bytes are ignored.
 func ParseContext(b []byte) (*Context, error) {
-	p := &packedReader{b: b}
+	p := newPacked(b)
 	c := &Context{MajorVersion: p.u16(), MinorVersion: p.u16(), ContextID: p.guid()}
 	c.Flags, c.Reserved, c.NumExtents, c.CbExtents, c.MshlFlags = p.u32(), p.u32(), p.u32(), p.u32(), p.u32()
 	n := p.u32()
 	c.Frozen = p.u32()
-	if p.err == nil && uint64(n) > uint64(len(b)-p.off)/40 {
-		p.failf("Context: %d properties in %d bytes", n, len(b)-p.off)
+	if p.Err() == nil && uint64(n) > uint64(p.Remaining())/40 {
+		p.failf("Context: %d properties in %d bytes", n, p.Remaining())
 	}
-	for i := 0; p.err == nil && i < int(n); i++ {
+	for i := 0; p.Err() == nil && i < int(n); i++ {
 		h := PropMarshalHeader{CLSID: p.guid(), PolicyID: p.guid(), Flags: p.u32()}
 		if d := p.take(int(p.u32())); d != nil {
 			h.Data = append([]byte{}, d...)
 			c.Props = append(c.Props, h)
 		}
 	}
-	if p.err != nil {
-		return nil, p.err
+	if p.Err() != nil {
+		return nil, p.err()
 	}
 	return c, nil
 }

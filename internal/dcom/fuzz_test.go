@@ -84,13 +84,13 @@ func FuzzDualStringArray(f *testing.F) {
 				t.Fatalf("re-encoded DUALSTRINGARRAY: %v", r2.Err())
 			}
 		}
-		p := &packedReader{b: b}
+		p := newPacked(b)
 		var pd DualStringArray
-		if pd.readPacked(p); p.err == nil {
-			p2 := &packedReader{b: pd.AppendPacked(nil)}
+		if pd.readPacked(p); p.Err() == nil {
+			p2 := newPacked(pd.AppendPacked(nil))
 			var pd2 DualStringArray
-			if pd2.readPacked(p2); p2.err != nil {
-				t.Fatalf("re-encoded packed DUALSTRINGARRAY: %v", p2.err)
+			if pd2.readPacked(p2); p2.Err() != nil {
+				t.Fatalf("re-encoded packed DUALSTRINGARRAY: %v", p2.Err())
 			}
 		}
 	})

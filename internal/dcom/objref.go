@@ -131,15 +131,15 @@ func (o *ObjRef) appendExtended(b []byte) []byte {
 // runs to the end of b; for the other forms bytes after the structure are
 // ignored.
 func ParseObjRef(b []byte) (*ObjRef, error) {
-	p := &packedReader{b: b}
+	p := newPacked(b)
 	o := new(ObjRef)
-	if sig := p.u32(); p.err == nil && sig != ObjRefSignature {
+	if sig := p.u32(); p.Err() == nil && sig != ObjRefSignature {
 		p.failf("OBJREF signature 0x%08x", sig)
 	}
 	o.Flags = p.u32()
 	o.IID = p.guid()
 	switch {
-	case p.err != nil:
+	case p.Err() != nil:
 	case o.Flags == ObjRefStandard:
 		o.Std.readPacked(p)
 		o.ResAddr.readPacked(p)
@@ -156,27 +156,27 @@ func ParseObjRef(b []byte) (*ObjRef, error) {
 	default:
 		p.failf("OBJREF flags 0x%x", o.Flags)
 	}
-	if p.err != nil {
-		return nil, p.err
+	if p.Err() != nil {
+		return nil, p.err()
 	}
 	return o, nil
 }
 
 func (o *ObjRef) readExtended(p *packedReader) {
 	o.Std.readPacked(p)
-	if s := p.u32(); p.err == nil && s != ObjRefExtendedSignature {
+	if s := p.u32(); p.Err() == nil && s != ObjRefExtendedSignature {
 		p.failf("OBJREF_EXTENDED Signature1 0x%08x", s)
 	}
 	o.ResAddr.readPacked(p)
-	if n := p.u32(); p.err == nil && n != 1 {
+	if n := p.u32(); p.Err() == nil && n != 1 {
 		p.failf("OBJREF_EXTENDED nElms %d", n)
 	}
-	if s := p.u32(); p.err == nil && s != ObjRefExtendedSignature {
+	if s := p.u32(); p.Err() == nil && s != ObjRefExtendedSignature {
 		p.failf("OBJREF_EXTENDED Signature2 0x%08x", s)
 	}
 	e := &DataElement{DataID: p.guid(), CbSize: p.u32()}
 	rounded := p.u32()
-	if p.err == nil && uint64(rounded) != (uint64(e.CbSize)+7)&^7 {
+	if p.Err() == nil && uint64(rounded) != (uint64(e.CbSize)+7)&^7 {
 		p.failf("DATAELEMENT cbRounded %d for cbSize %d", rounded, e.CbSize)
 	}
 	if d := p.take(int(min(rounded, 1<<30))); d != nil {

@@ -2,69 +2,42 @@ package dcom
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"unicode/utf16"
 
+	"github.com/iisctl/iisctl/internal/cursor"
 	"github.com/iisctl/iisctl/ndr"
 )
 
 // packedReader reads the packed little-endian structures of [MS-DCOM]
 // 2.2.18-2.2.20 (OBJREF, DUALSTRINGARRAY, Context), which are byte
-// buffers inside an MInterfacePointer rather than NDR. Errors are sticky.
-type packedReader struct {
-	b   []byte
-	off int
-	err error
-}
+// buffers inside an MInterfacePointer rather than NDR: the module's one
+// bounds-checked reader (internal/cursor). Errors are sticky; err wraps
+// ndr.ErrMalformed.
+type packedReader struct{ *cursor.Reader }
+
+func newPacked(b []byte) *packedReader { return &packedReader{cursor.New(b)} }
 
 func (p *packedReader) failf(format string, args ...any) {
-	if p.err == nil {
-		p.err = fmt.Errorf("dcom: at byte %d: %s: %w", p.off, fmt.Sprintf(format, args...), ndr.ErrMalformed)
-	}
+	p.Fail(fmt.Errorf("dcom: at byte %d: %s: %w", p.Offset(), fmt.Sprintf(format, args...), ndr.ErrMalformed))
 }
 
-func (p *packedReader) take(n int) []byte {
-	if p.err != nil {
-		return nil
+// err is the first failure, wrapping ndr.ErrMalformed.
+func (p *packedReader) err() error {
+	e := p.Err()
+	if e == nil || errors.Is(e, ndr.ErrMalformed) {
+		return e
 	}
-	if n < 0 || n > len(p.b)-p.off {
-		p.failf("need %d bytes, %d left", n, len(p.b)-p.off)
-		return nil
-	}
-	s := p.b[p.off : p.off+n]
-	p.off += n
-	return s
+	return fmt.Errorf("dcom: %w: %w", e, ndr.ErrMalformed)
 }
 
-func (p *packedReader) u16() uint16 {
-	if s := p.take(2); s != nil {
-		return binary.LittleEndian.Uint16(s)
-	}
-	return 0
-}
-
-func (p *packedReader) u32() uint32 {
-	if s := p.take(4); s != nil {
-		return binary.LittleEndian.Uint32(s)
-	}
-	return 0
-}
-
-func (p *packedReader) u64() uint64 {
-	if s := p.take(8); s != nil {
-		return binary.LittleEndian.Uint64(s)
-	}
-	return 0
-}
-
-func (p *packedReader) guid() (g ndr.GUID) {
-	if s := p.take(16); s != nil {
-		copy(g[:], s)
-	}
-	return g
-}
-
-func (p *packedReader) rest() []byte { return p.take(len(p.b) - p.off) }
+func (p *packedReader) take(n int) []byte { return p.Take(n) }
+func (p *packedReader) u16() uint16       { return p.U16() }
+func (p *packedReader) u32() uint32       { return p.U32() }
+func (p *packedReader) u64() uint64       { return p.U64() }
+func (p *packedReader) guid() ndr.GUID    { return p.GUID() }
+func (p *packedReader) rest() []byte      { return p.Rest() }
 
 // Packed writers: append little-endian values.
 func put16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }

@@ -55,10 +55,10 @@ func TestORPCExtensionsRoundTrip(t *testing.T) {
 
 func TestDSAForms(t *testing.T) {
 	d := sampleDSA()
-	p := &packedReader{b: d.AppendPacked(nil)}
+	p := newPacked(d.AppendPacked(nil))
 	var got DualStringArray
-	if got.readPacked(p); p.err != nil || !reflect.DeepEqual(got, d) {
-		t.Fatalf("packed: %v %+v", p.err, got)
+	if got.readPacked(p); p.err() != nil || !reflect.DeepEqual(got, d) {
+		t.Fatalf("packed: %v %+v", p.err(), got)
 	}
 	empty := DualStringArray{}
 	if b := empty.AppendPacked(nil); !bytes.Equal(b, []byte{4, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0}) {
