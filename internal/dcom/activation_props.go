@@ -44,7 +44,7 @@ func (d *InstantiationInfoData) MarshalNDR(w *ndr.Writer) {
 	w.Int32(d.FIsSurrogate)
 	w.Uint32(uint32(len(d.IIDs)))
 	w.Uint32(d.InstFlag)
-	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, d.IIDs) })
+	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeArray(w, d.IIDs, putGUID) })
 	w.Uint32(d.ThisSize)
 	d.ClientCOMVersion.MarshalNDR(w)
 	w.Tail(w.PtrAlign())
@@ -59,7 +59,7 @@ func (d *InstantiationInfoData) UnmarshalNDR(r *ndr.Reader) {
 		r.Failf("InstantiationInfoData: cIID %d out of range", n)
 	}
 	d.InstFlag = r.Uint32()
-	present := r.Pointer(func(r *ndr.Reader) { d.IIDs = readGUIDs(r, n, "InstantiationInfoData.pIID") })
+	present := r.Pointer(func(r *ndr.Reader) { d.IIDs = readArray(r, n, 16, "InstantiationInfoData.pIID", getGUID) })
 	r.CheckNull(present, n)
 	d.ThisSize = r.Uint32()
 	d.ClientCOMVersion.UnmarshalNDR(r)
@@ -173,7 +173,7 @@ type RemoteRequestSCMInfo struct {
 func (d *RemoteRequestSCMInfo) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(d.ClientImpLevel)
 	w.Uint16(uint16(len(d.RequestedProtseqs)))
-	w.Pointer(d.RequestedProtseqs != nil, func(w *ndr.Writer) { writeUint16s(w, d.RequestedProtseqs) })
+	w.Pointer(d.RequestedProtseqs != nil, func(w *ndr.Writer) { writeArray(w, d.RequestedProtseqs, (*ndr.Writer).Uint16) })
 	w.Tail(w.PtrAlign())
 }
 
@@ -185,7 +185,7 @@ func (d *RemoteRequestSCMInfo) UnmarshalNDR(r *ndr.Reader) {
 	if n > MaxRequestedProtseqs {
 		r.Failf("customREMOTE_REQUEST_SCM_INFO: cRequestedProtseqs %d out of range", n)
 	}
-	present := r.Pointer(func(r *ndr.Reader) { d.RequestedProtseqs = readUint16s(r, n, "pRequestedProtseqs") })
+	present := r.Pointer(func(r *ndr.Reader) { d.RequestedProtseqs = readArray(r, n, 2, "pRequestedProtseqs", (*ndr.Reader).Uint16) })
 	r.CheckNull(present, n)
 	r.Tail(r.PtrAlign())
 }

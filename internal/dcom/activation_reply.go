@@ -87,8 +87,8 @@ func (d *PropsOutInfo) MarshalNDR(w *ndr.Writer) {
 		w.Fail(errMismatch("PropsOutInfo"))
 	}
 	w.Uint32(uint32(n))
-	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, d.IIDs) })
-	w.Pointer(d.Results != nil, func(w *ndr.Writer) { writeHRESULTs(w, d.Results) })
+	w.Pointer(d.IIDs != nil, func(w *ndr.Writer) { writeArray(w, d.IIDs, putGUID) })
+	w.Pointer(d.Results != nil, func(w *ndr.Writer) { writeArray(w, d.Results, putHRESULT) })
 	w.Pointer(d.IntfData != nil, func(w *ndr.Writer) { writeMIPArray(w, d.IntfData) })
 	w.Tail(w.PtrAlign())
 }
@@ -99,9 +99,9 @@ func (d *PropsOutInfo) UnmarshalNDR(r *ndr.Reader) {
 	if r.OK() && (n < 1 || n > MaxRequestedInterfaces) {
 		r.Failf("PropsOutInfo: cIfs %d out of range", n)
 	}
-	p1 := r.Pointer(func(r *ndr.Reader) { d.IIDs = readGUIDs(r, n, "PropsOutInfo.piid") })
+	p1 := r.Pointer(func(r *ndr.Reader) { d.IIDs = readArray(r, n, 16, "PropsOutInfo.piid", getGUID) })
 	r.CheckNull(p1, n)
-	p2 := r.Pointer(func(r *ndr.Reader) { d.Results = readHRESULTs(r, n, "PropsOutInfo.phresults") })
+	p2 := r.Pointer(func(r *ndr.Reader) { d.Results = readArray(r, n, 4, "PropsOutInfo.phresults", getHRESULT) })
 	r.CheckNull(p2, n)
 	p3 := r.Pointer(func(r *ndr.Reader) { d.IntfData = readMIPArray(r, n, "PropsOutInfo.ppIntfData") })
 	r.CheckNull(p3, n)
@@ -149,8 +149,8 @@ func (h *CustomHeader) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(h.DestCtx)
 	w.Uint32(uint32(len(h.CLSIDs)))
 	h.ClassInfoClsid.MarshalNDR(w)
-	w.Pointer(h.CLSIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, h.CLSIDs) })
-	w.Pointer(h.Sizes != nil, func(w *ndr.Writer) { writeUint32s(w, h.Sizes) })
+	w.Pointer(h.CLSIDs != nil, func(w *ndr.Writer) { writeArray(w, h.CLSIDs, putGUID) })
+	w.Pointer(h.Sizes != nil, func(w *ndr.Writer) { writeArray(w, h.Sizes, (*ndr.Writer).Uint32) })
 	writeOptU32(w, h.PdwReserved)
 	w.Tail(w.PtrAlign())
 }
@@ -163,9 +163,9 @@ func (h *CustomHeader) UnmarshalNDR(r *ndr.Reader) {
 		r.Failf("CustomHeader: cIfs %d out of range", n)
 	}
 	h.ClassInfoClsid.UnmarshalNDR(r)
-	p1 := r.Pointer(func(r *ndr.Reader) { h.CLSIDs = readGUIDs(r, n, "CustomHeader.pclsid") })
+	p1 := r.Pointer(func(r *ndr.Reader) { h.CLSIDs = readArray(r, n, 16, "CustomHeader.pclsid", getGUID) })
 	r.CheckNull(p1, n)
-	p2 := r.Pointer(func(r *ndr.Reader) { h.Sizes = readUint32s(r, n, "CustomHeader.pSizes") })
+	p2 := r.Pointer(func(r *ndr.Reader) { h.Sizes = readArray(r, n, 4, "CustomHeader.pSizes", (*ndr.Reader).Uint32) })
 	r.CheckNull(p2, n)
 	readOptU32(r, &h.PdwReserved)
 	r.Tail(r.PtrAlign())

@@ -103,10 +103,10 @@ func (q *RemoteActivationRequest) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(q.ClientImpLevel)
 	w.Uint32(q.Mode)
 	w.Uint32(uint32(len(q.IIDs)))
-	w.Pointer(q.IIDs != nil, func(w *ndr.Writer) { writeGUIDs(w, q.IIDs) })
+	w.Pointer(q.IIDs != nil, func(w *ndr.Writer) { writeArray(w, q.IIDs, putGUID) })
 	w.Flush()
 	w.Uint16(uint16(len(q.RequestedProtseqs)))
-	writeUint16s(w, q.RequestedProtseqs)
+	writeArray(w, q.RequestedProtseqs, (*ndr.Writer).Uint16)
 }
 
 // UnmarshalNDR reads the [in] parameters, enforcing the ranges.
@@ -122,14 +122,14 @@ func (q *RemoteActivationRequest) UnmarshalNDR(r *ndr.Reader) {
 	if r.OK() && (n < 1 || n > MaxRequestedInterfaces) {
 		r.Failf("RemoteActivation: Interfaces %d out of range", n)
 	}
-	present := r.Pointer(func(r *ndr.Reader) { q.IIDs = readGUIDs(r, n, "RemoteActivation.pIIDs") })
+	present := r.Pointer(func(r *ndr.Reader) { q.IIDs = readArray(r, n, 16, "RemoteActivation.pIIDs", getGUID) })
 	r.CheckNull(present, n)
 	r.Flush()
 	c := int(r.Uint16())
 	if c > MaxRequestedProtseqs {
 		r.Failf("RemoteActivation: cRequestedProtseqs %d out of range", c)
 	}
-	q.RequestedProtseqs = readUint16s(r, c, "RemoteActivation.aRequestedProtseqs")
+	q.RequestedProtseqs = readArray(r, c, 2, "RemoteActivation.aRequestedProtseqs", (*ndr.Reader).Uint16)
 }
 
 // RemoteActivationResponse is the [out] side of IActivation::RemoteActivation.
@@ -163,7 +163,7 @@ func (p *RemoteActivationResponse) MarshalNDR(w *ndr.Writer) {
 	w.Uint32(uint32(p.HR))
 	writeMIPArray(w, p.InterfaceData)
 	w.Flush()
-	writeHRESULTs(w, p.Results)
+	writeArray(w, p.Results, putHRESULT)
 	w.Uint32(p.Status)
 }
 
@@ -184,7 +184,7 @@ func (p *RemoteActivationResponse) UnmarshalNDR(r *ndr.Reader) {
 	}
 	p.InterfaceData = readMIPArrayN(r, n)
 	r.Flush()
-	p.Results = readHRESULTs(r, n, "RemoteActivation.pResults")
+	p.Results = readArray(r, n, 4, "RemoteActivation.pResults", getHRESULT)
 	p.Status = r.Uint32()
 }
 

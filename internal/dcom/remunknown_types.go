@@ -45,7 +45,7 @@ func (q *RemQueryInterfaceRequest) MarshalNDR(w *ndr.Writer) {
 	q.IPID.MarshalNDR(w)
 	w.Uint32(q.CRefs)
 	w.Uint16(uint16(len(q.IIDs)))
-	writeGUIDs(w, q.IIDs)
+	writeArray(w, q.IIDs, putGUID)
 }
 
 // UnmarshalNDR reads the request.
@@ -53,7 +53,7 @@ func (q *RemQueryInterfaceRequest) UnmarshalNDR(r *ndr.Reader) {
 	q.IPID.UnmarshalNDR(r)
 	q.CRefs = r.Uint32()
 	n := int(r.Uint16())
-	q.IIDs = readGUIDs(r, n, "RemQueryInterface.iids")
+	q.IIDs = readArray(r, n, 16, "RemQueryInterface.iids", getGUID)
 }
 
 // RemQueryInterfaceResponse is the [out] side of RemQueryInterface after
@@ -136,13 +136,13 @@ type RemAddRefResponse struct {
 
 // MarshalNDR writes the response.
 func (p *RemAddRefResponse) MarshalNDR(w *ndr.Writer) {
-	writeHRESULTs(w, p.Results)
+	writeArray(w, p.Results, putHRESULT)
 	w.Uint32(uint32(p.HR))
 }
 
 // UnmarshalNDR reads the response.
 func (p *RemAddRefResponse) UnmarshalNDR(r *ndr.Reader) {
-	p.Results = readHRESULTs(r, p.Count, "RemAddRef.pResults")
+	p.Results = readArray(r, p.Count, 4, "RemAddRef.pResults", getHRESULT)
 	p.HR = HRESULT(r.Uint32())
 }
 
@@ -156,14 +156,14 @@ type RemQueryInterface2Request struct {
 func (q *RemQueryInterface2Request) MarshalNDR(w *ndr.Writer) {
 	q.IPID.MarshalNDR(w)
 	w.Uint16(uint16(len(q.IIDs)))
-	writeGUIDs(w, q.IIDs)
+	writeArray(w, q.IIDs, putGUID)
 }
 
 // UnmarshalNDR reads the request.
 func (q *RemQueryInterface2Request) UnmarshalNDR(r *ndr.Reader) {
 	q.IPID.UnmarshalNDR(r)
 	n := int(r.Uint16())
-	q.IIDs = readGUIDs(r, n, "RemQueryInterface2.iids")
+	q.IIDs = readArray(r, n, 16, "RemQueryInterface2.iids", getGUID)
 }
 
 // RemQueryInterface2Response is the [out] side of RemQueryInterface2 after
@@ -177,7 +177,7 @@ type RemQueryInterface2Response struct {
 
 // MarshalNDR writes the response.
 func (p *RemQueryInterface2Response) MarshalNDR(w *ndr.Writer) {
-	writeHRESULTs(w, p.Results)
+	writeArray(w, p.Results, putHRESULT)
 	writeMIPArray(w, p.MIFs)
 	w.Flush()
 	w.Uint32(uint32(p.HR))
@@ -185,7 +185,7 @@ func (p *RemQueryInterface2Response) MarshalNDR(w *ndr.Writer) {
 
 // UnmarshalNDR reads the response.
 func (p *RemQueryInterface2Response) UnmarshalNDR(r *ndr.Reader) {
-	p.Results = readHRESULTs(r, p.Count, "RemQueryInterface2.phr")
+	p.Results = readArray(r, p.Count, 4, "RemQueryInterface2.phr", getHRESULT)
 	p.MIFs = readMIPArray(r, p.Count, "RemQueryInterface2.ppMIF")
 	r.Flush()
 	p.HR = HRESULT(r.Uint32())

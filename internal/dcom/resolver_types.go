@@ -16,14 +16,14 @@ type ResolveOxidRequest struct {
 func (q *ResolveOxidRequest) MarshalNDR(w *ndr.Writer) {
 	w.Uint64(q.OXID)
 	w.Uint16(uint16(len(q.RequestedProtseqs)))
-	writeUint16s(w, q.RequestedProtseqs)
+	writeArray(w, q.RequestedProtseqs, (*ndr.Writer).Uint16)
 }
 
 // UnmarshalNDR reads the request.
 func (q *ResolveOxidRequest) UnmarshalNDR(r *ndr.Reader) {
 	q.OXID = r.Uint64()
 	n := int(r.Uint16())
-	q.RequestedProtseqs = readUint16s(r, n, "ResolveOxid.arRequestedProtseqs")
+	q.RequestedProtseqs = readArray(r, n, 2, "ResolveOxid.arRequestedProtseqs", (*ndr.Reader).Uint16)
 }
 
 // ResolveOxidResponse is the [out] side of ResolveOxid and, with
