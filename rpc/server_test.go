@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -226,9 +227,14 @@ func TestObjectUUIDAndCallInfo(t *testing.T) {
 
 func TestIdleTimeout(t *testing.T) {
 	_, addr := startServer(t, &ServerConfig{MinLevel: AuthLevelNone, IdleTimeout: 200 * time.Millisecond})
-	c := dial(t, addr, nil)
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(raw, nil)
+	t.Cleanup(func() { c.Close() })
 	pc := mustBind(t, c, testIface, nil)
-	time.Sleep(500 * time.Millisecond)
+	expectClosed(t, raw) // waits for the server to close the idle connection
 	if _, err := c.Call(ctxT(t), pc, 0, nil, []byte{1}); err == nil {
 		t.Fatal("call succeeded on an idle-closed connection")
 	}
@@ -262,7 +268,19 @@ func TestShutdown(t *testing.T) {
 	<-started
 	shut := make(chan error, 1)
 	go func() { shut <- s.Shutdown(ctxT(t)) }()
-	time.Sleep(50 * time.Millisecond)
+	// Shutdown has begun once the listener refuses connections; it must
+	// still be waiting for the call in flight.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		nc.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("Shutdown did not close the listener")
+		}
+		runtime.Gosched()
+	}
 	select {
 	case err := <-shut:
 		t.Fatalf("Shutdown returned %v with a call in flight", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -78,6 +79,10 @@ func TestDialTimeoutHasItsOwnCode(t *testing.T) {
 func TestParallelBound(t *testing.T) {
 	e := newEnv(false)
 	var now, peak atomic.Int32
+	// Each dial waits until two are in flight at once (or 5 s pass), so
+	// the bound is reached whatever the scheduling, without sleeping.
+	both := make(chan struct{})
+	var once sync.Once
 	e.f.Dial = func(ctx context.Context, t Target, _ Credentials, _ ConnOptions) (Conn, error) {
 		n := now.Add(1)
 		defer now.Add(-1)
@@ -87,7 +92,13 @@ func TestParallelBound(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		if n >= 2 {
+			once.Do(func() { close(both) })
+		}
+		select {
+		case <-both:
+		case <-time.After(5 * time.Second):
+		}
 		return newStub(true), nil
 	}
 	args := []string{"iisctl", "kill", "-u", "bob", "--parallel", "2"}
