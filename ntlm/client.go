@@ -21,6 +21,10 @@ type ClientConfig struct {
 	// TargetName, if set, is sent as MsvAvTargetName (the server SPN,
 	// e.g. "host/server.example.com").
 	TargetName string
+	// EditAvPairs, if set, edits the AV pairs of the NTLMv2 client blob
+	// before they are sent (after MsvAvFlags and MsvAvTargetName are set);
+	// a Windows-shaped test client sends Windows' list with it.
+	EditAvPairs func(AvPairs) AvPairs
 	// Flags for the NEGOTIATE_MESSAGE; zero means DefaultClientFlags.
 	Flags NegotiateFlags
 	// Version sent in messages; nil means DefaultVersion.
@@ -143,6 +147,9 @@ func (c *Client) authenticate(in []byte) ([]byte, error) {
 	}
 	if c.cfg.TargetName != "" {
 		pairs = pairs.Set(AvTargetName, utf16le(c.cfg.TargetName))
+	}
+	if c.cfg.EditAvPairs != nil {
+		pairs = c.cfg.EditAvPairs(pairs)
 	}
 	key := NTOWFv2(c.cfg.NTHash, c.cfg.User, c.cfg.Domain)
 	nt, sessionBaseKey := NTLMv2Response(key, chal.ServerChallenge, ClientBlob(ts, clientChal, pairs.Marshal()))

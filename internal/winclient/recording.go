@@ -20,6 +20,7 @@ const CaptureFile = "dcom_win10-ws2016_ntlm-integrity_serveralive2-getclassobjec
 // Frames of CaptureFile (tshark numbering).
 const (
 	frameRawNegotiate    = 11 // bind to ISystemActivator: NTLMSSP NEGOTIATE (auth type 10)
+	frameRawAuthenticate = 13 // AUTH3: NTLMSSP AUTHENTICATE with Windows' AV pairs
 	frameGetClassObject  = 14 // RemoteGetClassObject request
 	frameSPNEGOInit      = 57 // bind to IRemUnknown2: SPNEGO NegTokenInit
 	frameSPNEGONegotiate = 59 // alter_context: NTLM NEGOTIATE inside SPNEGO
@@ -36,9 +37,13 @@ type Recording struct {
 	RemQI          []byte // RemQueryInterface stub
 	CreateInstance []byte // IClassFactory::CreateInstance stub (ORPCTHIS, riid)
 	SPNEGOInit     []byte // NegTokenInit: MS-KRB5, KRB5, NEGOEX, NTLMSSP and a Kerberos token
-	RawFlags       ntlm.NegotiateFlags
-	SPNEGOFlags    ntlm.NegotiateFlags
-	Version        ntlm.Version
+	// AvPairs is the AV pair list of the captured NTLMv2 response
+	// (MsvAvFlags 0x6, MsvAvSingleHost, zero channel bindings, the
+	// RPCSS/host target name, after the server's pairs).
+	AvPairs     ntlm.AvPairs
+	RawFlags    ntlm.NegotiateFlags
+	SPNEGOFlags ntlm.NegotiateFlags
+	Version     ntlm.Version
 	// Trailers are the verification trailers the captured requests carried.
 	Trailers map[int]*rpc.VerificationTrailer
 }
@@ -92,6 +97,9 @@ func Load(t testing.TB) *Recording {
 	if rec.RawFlags, rec.Version, err = negotiateOf(token(frameRawNegotiate)); err != nil {
 		t.Fatalf("frame %d: %v", frameRawNegotiate, err)
 	}
+	if rec.AvPairs, err = avPairsOf(token(frameRawAuthenticate)); err != nil {
+		t.Fatalf("frame %d: %v", frameRawAuthenticate, err)
+	}
 	resp, err := spnego.DecodeResp(token(frameSPNEGONegotiate))
 	if err != nil {
 		t.Fatalf("frame %d: %v", frameSPNEGONegotiate, err)
@@ -113,6 +121,27 @@ func negotiateOf(b []byte) (ntlm.NegotiateFlags, ntlm.Version, error) {
 	}
 	v := ntlm.Version{Major: b[32], Minor: b[33], Build: binary.LittleEndian.Uint16(b[34:]), Revision: b[39]}
 	return ntlm.NegotiateFlags(binary.LittleEndian.Uint32(b[12:])), v, nil
+}
+
+// avPairsOf reads the AV pairs of an AUTHENTICATE_MESSAGE's NTLMv2
+// response: after NTProofStr (16 bytes) and the blob's fixed 28 bytes
+// ([MS-NLMP] 2.2.2.7).
+func avPairsOf(b []byte) (ntlm.AvPairs, error) {
+	m, err := ntlm.ParseAuthenticate(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.NtChallengeResponse) < 16+28 {
+		return nil, fmt.Errorf("NTLMv2 response of %d bytes", len(m.NtChallengeResponse))
+	}
+	p, err := ntlm.ParseAvPairs(m.NtChallengeResponse[16+28:])
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := p.Get(ntlm.AvSingleHost); !ok || p.Flags() != 0x6 {
+		return nil, fmt.Errorf("AV pairs without MsvAvSingleHost or flags 0x6: %v", p)
+	}
+	return p, nil
 }
 
 // check verifies the recording is what the client assumes.

@@ -2,8 +2,10 @@ package winclient
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
@@ -15,8 +17,23 @@ import (
 // packet privacy (the capture ran at integrity).
 func (c *Config) ntlmConfig(flags ntlm.NegotiateFlags) ntlm.ClientConfig {
 	v := c.Rec.Version
+	host, _, _ := net.SplitHostPort(c.Addr)
 	return ntlm.ClientConfig{User: c.User, Domain: c.Domain, Password: c.Password, Workstation: "WIN10-CLIENT",
-		Flags: flags | ntlm.NegotiateSeal, Version: &v}
+		Flags: flags | ntlm.NegotiateSeal, Version: &v, TargetName: "RPCSS/" + host, EditAvPairs: c.windowsAvPairs}
+}
+
+// windowsAvPairs adds what the captured Windows client adds to the
+// server's pairs: MsvAvFlags with its bits (MIC present, SPN from an
+// untrusted source), MsvAvSingleHost and all-zero channel bindings.
+func (c *Config) windowsAvPairs(p ntlm.AvPairs) ntlm.AvPairs {
+	rec := c.Rec.AvPairs
+	flags := make([]byte, 4)
+	binary.LittleEndian.PutUint32(flags, p.Flags()|rec.Flags())
+	p = p.Set(ntlm.AvFlags, flags)
+	if v, ok := rec.Get(ntlm.AvSingleHost); ok {
+		p = p.Set(ntlm.AvSingleHost, v)
+	}
+	return p.Set(ntlm.AvChannelBindings, make([]byte, 16))
 }
 
 // rawNTLM is the activator's authentication: raw NTLMSSP (auth type 10).
