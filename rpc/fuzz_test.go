@@ -111,11 +111,26 @@ func FuzzVerificationTrailer(f *testing.F) {
 		v.PContext()
 		v.Header2()
 		v.Bitmask()
+		if err := v.Check(); err == nil {
+			// What Check accepts has each known command at its size once.
+			if _, ok := v.PContext(); !ok && hasCommand(v, VTCommandPContext) {
+				t.Fatal("Check accepted a pcontext PContext cannot read")
+			}
+		}
 		re := v.AppendTo(nil)
 		if !bytes.Equal(re, stub[off:]) {
 			t.Fatalf("trailer re-encodes differently:\n%x\n%x", stub[off:], re)
 		}
 	})
+}
+
+func hasCommand(v *VerificationTrailer, t uint16) bool {
+	for _, c := range v.Commands {
+		if c.Type() == t {
+			return true
+		}
+	}
+	return false
 }
 
 func checkFixedPoint(t *testing.T, b []byte) {
