@@ -475,6 +475,105 @@ var mustDCOM = []mustRow{
 		}},
 }
 
+// resolver calls IObjectExporter opnum as the test administrator.
+func resolver(ctx context.Context, f *fixture, opnum uint16, q ndr.Marshaler, p ndr.Unmarshaler) error {
+	cfg, _ := f.clientConfig(testUser, false).withDefaults()
+	conn, pc, err := dialActivator(ctx, cfg, IID_IObjectExporter)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return invoke(ctx, conn, pc, opnum, nil, q, p)
+}
+
+// The object resolver's MUSTs that activation leans on (the OXID it
+// returns, the pinging that keeps what it creates alive).
+var mustResolver = []mustRow{
+	{"3.1.2.5.1.1, 3.1.2.5.1.5", "an unknown OXID: MUST return OR_INVALID_OXID",
+		func(ctx context.Context, f *fixture) error {
+			p := ResolveOxidResponse{Version2: true}
+			if err := resolver(ctx, f, opResolveOxid2, &ResolveOxidRequest{OXID: f.srv.tab.oxid + 1, RequestedProtseqs: []uint16{TowerNCACNIPTCP}}, &p); err != nil {
+				return err
+			}
+			if p.Status != OR_INVALID_OXID {
+				return fmt.Errorf("status %#x", p.Status)
+			}
+			return nil
+		}},
+	{"3.1.2.5.1.5", "ppdsaOxidBindings MUST NOT be NULL; pipidRemUnknown MUST be the exporter's Remote Unknown",
+		func(ctx context.Context, f *fixture) error {
+			p := ResolveOxidResponse{Version2: true}
+			if err := resolver(ctx, f, opResolveOxid2, &ResolveOxidRequest{OXID: f.srv.tab.oxid, RequestedProtseqs: []uint16{TowerNCACNIPTCP}}, &p); err != nil {
+				return err
+			}
+			if p.Status != 0 || p.OxidBindings == nil || len(p.OxidBindings.StringBindings) == 0 || p.IPIDRemUnknown != f.srv.tab.remUnk || p.COMVersion != serverVersion {
+				return fmt.Errorf("%+v", p)
+			}
+			return nil
+		}},
+	{"3.1.2.5.1.2", "SimplePing of an unknown SETID returns OR_INVALID_SET",
+		func(ctx context.Context, f *fixture) error {
+			var p StatusResponse
+			if err := resolver(ctx, f, opSimplePing, &SimplePingRequest{SetID: 12345}, &p); err != nil {
+				return err
+			}
+			if p.Status != OR_INVALID_SET {
+				return fmt.Errorf("status %#x", p.Status)
+			}
+			return nil
+		}},
+	{"3.1.2.5.1.3", "SETID 0: MUST return a new set; a nonzero SETID MUST NOT change; an unknown one MUST return OR_INVALID_SET",
+		func(ctx context.Context, f *fixture) error {
+			itf, err := Activate(ctx, f.clientConfig(testUser, false), CLSID_Echo, IID_IEcho)
+			if err != nil {
+				return err
+			}
+			defer itf.Close()
+			var p, p2, p3 ComplexPingResponse
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{AddToSet: []uint64{itf.OID()}}, &p); err != nil {
+				return err
+			}
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{SetID: p.SetID, SequenceNum: 1}, &p2); err != nil {
+				return err
+			}
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{SetID: p.SetID + 1, SequenceNum: 1}, &p3); err != nil {
+				return err
+			}
+			if p.SetID == 0 || p.Status != 0 || p2.SetID != p.SetID || p2.Status != 0 || p3.Status != OR_INVALID_SET {
+				return fmt.Errorf("%+v %+v %+v", p, p2, p3)
+			}
+			return nil
+		}},
+	{"3.1.2.5.1.3", "an unknown OID in AddToSet MUST return OR_INVALID_OID; a stale sequence number MUST take no action and succeed",
+		func(ctx context.Context, f *fixture) error {
+			var p, p2, p3 ComplexPingResponse
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{SequenceNum: 5}, &p); err != nil {
+				return err
+			}
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{SetID: p.SetID, SequenceNum: 6, AddToSet: []uint64{42}}, &p2); err != nil {
+				return err
+			}
+			if err := resolver(ctx, f, opComplexPing, &ComplexPingRequest{SetID: p.SetID, SequenceNum: 4, AddToSet: []uint64{42}}, &p3); err != nil {
+				return err
+			}
+			if p2.Status != OR_INVALID_OID || p3.Status != 0 {
+				return fmt.Errorf("unknown OID: %#x; stale sequence: %#x", p2.Status, p3.Status)
+			}
+			return nil
+		}},
+}
+
+func TestMUSTResolver(t *testing.T) {
+	for i, row := range mustResolver {
+		t.Run(fmt.Sprintf("%02d_%s", i, row.sec), func(t *testing.T) {
+			f := startServer(t, nil)
+			if err := row.check(testCtx(t), f); err != nil {
+				t.Errorf("[MS-DCOM] %s: %s: %v", row.sec, row.text, err)
+			}
+		})
+	}
+}
+
 func TestMUSTActivation(t *testing.T) {
 	for i, row := range mustDCOM {
 		t.Run(fmt.Sprintf("%02d_%s", i, row.sec), func(t *testing.T) {
