@@ -468,7 +468,7 @@ func TestRefusedByAllowed(t *testing.T) {
 		t.Fatal("a refused peer disabled the server")
 	}
 	recs := h.audit.all()
-	if len(recs) != 1 || recs[0].Method != "Local disable" || recs[0].Result != iiss.E_ACCESSDENIED {
+	if len(recs) != 1 || recs[0].Method != `Local "disable"` || recs[0].Result != iiss.E_ACCESSDENIED {
 		t.Errorf("refusal audit: %+v", recs)
 	}
 }

@@ -136,7 +136,7 @@ func TestOtherUserRefusedByPeerCred(t *testing.T) {
 		t.Fatal("nobody disabled the server")
 	}
 	recs := h.audit.all()
-	if len(recs) != 1 || recs[0].Result != iiss.E_ACCESSDENIED || recs[0].Method != "Local disable" ||
+	if len(recs) != 1 || recs[0].Result != iiss.E_ACCESSDENIED || recs[0].Method != `Local "disable"` ||
 		!strings.Contains(recs[0].Caller.User, fmt.Sprintf("uid %d", r.UID)) {
 		t.Errorf("refusal audit: %+v", recs)
 	}

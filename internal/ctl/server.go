@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
@@ -158,11 +159,14 @@ func checkStale(path string) error {
 		return fmt.Errorf("ctl: control socket %s: exists and is not a socket", path)
 	}
 	c, err := net.DialTimeout("unix", path, time.Second)
-	if err == nil {
+	switch {
+	case err == nil:
 		c.Close()
 		return fmt.Errorf("ctl: control socket %s: another iissd is serving this state directory", path)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return nil // left by an iissd that is gone; the rename replaces it
 	}
-	return nil // refused: left by an iissd that is gone; the rename replaces it
+	return fmt.Errorf("ctl: control socket %s: cannot tell whether another iissd serves it: %w", path, err)
 }
 
 // Path is where the socket is.
@@ -279,16 +283,21 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn) {
 func (s *Server) refuse(ctx context.Context, c *net.UnixConn, p peer, req Request) {
 	msg := fmt.Sprintf("uid %d may not use iissd's control socket: only root and iissd's user (uid %d) may",
 		p.uid, os.Geteuid())
-	s.cfg.Logger.Warn("control socket: refused", "peer", p.String(), "op", req.Op)
+	s.cfg.Logger.Warn("control socket: refused", "peer", p.String(), "op", opName(req))
 	s.audit(ctx, p, "Local "+opName(req), iiss.E_ACCESSDENIED, errors.New(msg), 0)
 	writeResponse(c, failure(CodeAccessDenied, msg))
 }
 
+// opName names a refused peer's op for the log: the op alone, bounded
+// (a refused peer does not get to write 64 KiB into the audit trail).
 func opName(r Request) string {
-	if r.Op == "" {
+	switch {
+	case r.Op == "":
 		return "(unread)"
+	case len(r.Op) > 32:
+		return strconv.Quote(r.Op[:32] + "…")
 	}
-	return r.String()
+	return strconv.Quote(r.Op)
 }
 
 // readRequest reads one request line of at most MaxRequest bytes.
