@@ -110,7 +110,7 @@ func touch(t testing.TB, path string) {
 
 // TestControlStatusLifecycle follows services through start pending
 // (rising checkpoint), running (the pid of the real child), stop pending
-// and stopped (exit 3: 1066 with service-specific 3), over the control
+// (rising checkpoint) and stopped (exit 3: 1066 with service-specific 3), over the control
 // channel, checking each pid against /proc.
 func TestControlStatusLifecycle(t *testing.T) {
 	t.Parallel()
@@ -186,6 +186,11 @@ func TestControlStatusLifecycle(t *testing.T) {
 		t.Fatalf("stop pending: %+v (running was pid %d)", sp, l.ProcessID)
 	}
 	procChild(t, sp.ProcessID, tag)
+	if sp2 := waitCtl(t, d, "LINGER", "a higher checkpoint", func(s ctl.ServiceStatus) bool {
+		return s.CurrentState != 3 || s.CheckPoint > sp.CheckPoint
+	}); sp2.CurrentState != 3 || sp2.ProcessID != sp.ProcessID {
+		t.Fatalf("stop pending, later: %+v", sp2)
+	}
 	touch(t, lingerGo)
 	var r cliResult
 	select {
