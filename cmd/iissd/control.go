@@ -28,7 +28,14 @@ func startControl(ctx context.Context, cfg *Config, mgr svc.Manager, disable ctl
 		return func() {}, nil
 	}
 	srv, err := ctl.Listen(ctl.Config{
-		Path: path, Services: mgr.Services, Switch: disable, Users: liveUsers{creds}, Reload: creds.reload,
+		Path: path, Services: mgr.Services, Switch: disable, Users: liveUsers{creds},
+		Reload: func() error {
+			if err := creds.reload(); err != nil {
+				return err
+			}
+			log.Info("users file reloaded", "path", creds.path, "why", "control socket", "accounts", len(creds.cur.Load().List()))
+			return nil
+		},
 		Logger: log, Auditor: audit,
 	})
 	if err != nil {
