@@ -48,4 +48,12 @@
 // Every state change (disable, enable, user-add, user-del, reload) is
 // serialized with the others, verified (the switch is read back; the
 // users file is re-read by the server) and audited whatever its result.
+//
+// # Client side
+//
+// [Client] makes one exchange per call; no socket, or one nobody listens
+// on, is [ErrNotRunning], and a socket this user may not open is
+// [ErrAccessDenied]. [Fallback] (and [SetDisabled] on it) is how the local
+// commands route: through the running server, or to the files only when
+// none runs, never behind a running server's back after a refusal.
 package ctl
