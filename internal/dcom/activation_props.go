@@ -185,7 +185,9 @@ func (d *RemoteRequestSCMInfo) UnmarshalNDR(r *ndr.Reader) {
 	if n > MaxRequestedProtseqs {
 		r.Failf("customREMOTE_REQUEST_SCM_INFO: cRequestedProtseqs %d out of range", n)
 	}
-	present := r.Pointer(func(r *ndr.Reader) { d.RequestedProtseqs = readArray(r, n, 2, "pRequestedProtseqs", (*ndr.Reader).Uint16) })
+	present := r.Pointer(func(r *ndr.Reader) {
+		d.RequestedProtseqs = readArray(r, n, 2, "pRequestedProtseqs", (*ndr.Reader).Uint16)
+	})
 	r.CheckNull(present, n)
 	r.Tail(r.PtrAlign())
 }
