@@ -114,6 +114,9 @@ func (s *Server) checkMIC(raw []byte, auth *AuthenticateMessage, blob *ntlmv2Blo
 		if s.cfg.RequireMIC {
 			return ErrMICRequired
 		}
+		if offersMIC(auth, blob) {
+			return fmt.Errorf("%w: the client echoed MsvAvTimestamp and laid out Version and MIC fields but MsvAvFlags announces no MIC", ErrMICRequired)
+		}
 		return nil
 	}
 	if auth.MIC == nil {
@@ -125,4 +128,16 @@ func (s *Server) checkMIC(raw []byte, auth *AuthenticateMessage, blob *ntlmv2Blo
 	}
 	s.micPresent = true
 	return nil
+}
+
+// offersMIC reports whether the client's own message shows it supports a
+// MIC: it echoed the challenge's MsvAvTimestamp, so a conforming client
+// provides one ([MS-NLMP] 3.1.5.1.2), and it negotiated
+// NTLMSSP_NEGOTIATE_VERSION with the Version and MIC fields laid out
+// (2.2.1.3). Such a message without the MsvAvFlags MIC bit has been
+// downgraded or comes from a broken client; clients that lay out no MIC
+// field (impacket) are not affected.
+func offersMIC(auth *AuthenticateMessage, blob *ntlmv2Blob) bool {
+	_, ts := blob.pairs.Get(AvTimestamp)
+	return ts && auth.MIC != nil && auth.Flags.Has(NegotiateVersion)
 }

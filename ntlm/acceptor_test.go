@@ -45,6 +45,15 @@ func TestAcceptorCrafted(t *testing.T) {
 			t.Error("no MIC was sent")
 		}
 	})
+	t.Run("MIC field laid out but not announced", func(t *testing.T) {
+		s, chal, _ := serverChallenge(t, DefaultClientFlags)
+		auth := craftAuth(chal, "alice", "CORP", "", "Secret1!")
+		auth.Flags |= NegotiateVersion
+		auth.Version, auth.MIC = &DefaultVersion, make([]byte, 16)
+		if _, _, err := s.Step(ctx, auth.Marshal()); !errors.Is(err, ErrMICRequired) {
+			t.Fatalf("a Windows-shaped AUTHENTICATE without the MIC bit: %v", err)
+		}
+	})
 	t.Run("NTLMv1 refused", func(t *testing.T) {
 		s, chal, _ := serverChallenge(t, DefaultClientFlags)
 		auth := craftAuth(chal, "alice", "CORP", "CORP", "Secret1!")

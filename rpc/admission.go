@@ -46,6 +46,10 @@ type admission struct {
 	refuseq chan struct{}
 
 	refused, evicted atomic.Int64
+	accepted, authed atomic.Int64 // for the connection summary
+	lastSummary      time.Time    // guarded by logMu
+	summaryAccepted  int64
+	summaryAuthed    int64
 	logMu            sync.Mutex
 	lastLog          time.Time
 	loggedRefused    int64
@@ -220,4 +224,29 @@ func (s *Server) noteRefusals() {
 		"pre_auth", st.PreAuth, "admin", st.Admin, "addresses", st.PerAddrs,
 		"max_conns", s.cfg.MaxConns, "max_conns_per_addr", s.cfg.MaxConnsPerAddr, "admin_reserve", s.cfg.AdminReserve)
 	a.lastLog, a.loggedRefused, a.loggedEvicted = now, r, e
+}
+
+// connSummaryInterval: per-connection lines are DEBUG; at INFO one
+// summary per interval says how many connections came and authenticated.
+const connSummaryInterval = time.Minute
+
+// noteAccepted counts an admitted connection and, at most once per
+// connSummaryInterval, logs the summary of the previous interval.
+func (s *Server) noteAccepted() {
+	a := s.adm
+	a.accepted.Add(1)
+	a.logMu.Lock()
+	defer a.logMu.Unlock()
+	now := time.Now()
+	if a.lastSummary.IsZero() {
+		a.lastSummary = now
+		return
+	}
+	if now.Sub(a.lastSummary) < connSummaryInterval {
+		return
+	}
+	acc, au := a.accepted.Load(), a.authed.Load()
+	s.log.Info("rpc: connections", "accepted", acc-a.summaryAccepted, "authenticated", au-a.summaryAuthed,
+		"refused_total", a.refused.Load(), "evicted_total", a.evicted.Load(), "since", a.lastSummary.Format(time.RFC3339))
+	a.lastSummary, a.summaryAccepted, a.summaryAuthed = now, acc, au
 }

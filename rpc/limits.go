@@ -50,6 +50,9 @@ func (c *serverConn) established(ac *authContext) {
 	if !c.authenticated(ac) {
 		return
 	}
+	if !c.authed {
+		c.srv.adm.authed.Add(1)
+	}
 	c.authed = true
 	if ac.sc.Peer().Admin {
 		c.srv.promoteAdmin(c)

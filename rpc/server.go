@@ -260,6 +260,7 @@ func (s *Server) startConn(nc net.Conn) {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
+	s.noteAccepted()
 	go c.serve()
 }
 

@@ -134,7 +134,7 @@ func (c *serverConn) readFailed(err error) {
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 		c.log.Debug("rpc: connection closed")
 	case errors.As(err, &ne) && ne.Timeout():
-		c.log.Info("rpc: connection timed out")
+		c.log.Debug("rpc: connection timed out")
 	case errors.Is(err, ErrMalformedPDU), errors.Is(err, ErrUnknownPType), errors.Is(err, ErrShortPDU):
 		c.log.Warn("rpc: bad PDU", "err", err)
 		c.fault(0, 0, StatusProtoError, false)

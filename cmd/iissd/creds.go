@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/iisctl/iisctl/ntlm"
@@ -22,6 +23,11 @@ func (c *reloadableCreds) reload() error {
 	u, err := ntlm.LoadUsersFile(c.path)
 	if err != nil {
 		return err
+	}
+	if len(u.List()) == 0 && c.cur.Load() != nil && len(c.cur.Load().List()) > 0 {
+		// An empty file would refuse everyone: a truncated or mistaken
+		// edit, not a configuration; keep the accounts in use.
+		return fmt.Errorf("%s has no accounts; keeping the %d accounts in use", c.path, len(c.cur.Load().List()))
 	}
 	c.cur.Store(u)
 	return nil

@@ -46,3 +46,21 @@ func TestE2ERefusedLogonAudited(t *testing.T) {
 	}
 	t.Fatalf("no audit record of the refused logon\n%s", d.Logs())
 }
+
+// TestE2EQuietInfoLog is point 6: at the default level a connection
+// writes nothing to the operational log (per-connection lines are DEBUG;
+// the rpc layer logs one summary a minute).
+func TestE2EQuietInfoLog(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{Edit: func(c *Config) { c.Log.Level = "info" }})
+	before := len(d.OpLog())
+	const calls = 3
+	for range calls {
+		wantCode(t, admin(t, "status", d.Target()), 0)
+	}
+	grown := len(d.OpLog()) - before
+	t.Logf("operational log at INFO: %d bytes for %d status calls (%d per call)", grown, calls, grown/calls)
+	if grown > 0 {
+		t.Fatalf("per-connection lines at INFO:\n%s", d.OpLog()[before:])
+	}
+}

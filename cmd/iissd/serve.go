@@ -25,6 +25,7 @@ import (
 // reloads the users file. ready, if set, is called once listening.
 func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, ready func(act, obj net.Addr)) error {
 	log := newLogger(cfg.Log, stderr)
+	cleanTempFiles(cfg, log)
 	creds, err := newReloadableCreds(cfg.Security.UsersFile)
 	if err != nil {
 		return err

@@ -189,7 +189,7 @@ func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids
 	}
 	if getClassObject {
 		oid, ipids := s.tab.export(&classObject{s: s, class: class}, target, ok, activationRefs)
-		s.log.Info("dcom: class object activated", "class", class.Name, "caller", c.Peer.String(), "addr", c.RemoteAddr)
+		s.log.Debug("dcom: class object activated", "class", class.Name, "caller", c.Peer.String(), "addr", c.RemoteAddr)
 		return s.activated(c, iids, oid, ok, ipids), S_OK
 	}
 	obj, err := class.New(ctx, caller)
@@ -201,7 +201,7 @@ func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids
 		return deny(hr, "instance creation failed: "+err.Error())
 	}
 	oid, ipids := s.tab.export(obj, class, ok, activationRefs)
-	s.log.Info("dcom: activated", "class", class.Name, "caller", c.Peer.String(), "addr", c.RemoteAddr)
+	s.log.Debug("dcom: activated", "class", class.Name, "caller", c.Peer.String(), "addr", c.RemoteAddr)
 	return s.activated(c, iids, oid, ok, ipids), S_OK
 }
 

@@ -92,6 +92,6 @@ func (f *classObject) createInstance(ctx context.Context, c *Call, iid ndr.GUID)
 		return deny(hr, "instance creation failed: "+err.Error())
 	}
 	oid, ipids := s.tab.export(obj, class, []ndr.GUID{iid}, activationRefs)
-	s.log.Info("dcom: created through class object", "class", class.Name, "caller", c.Caller.Peer.String(), "addr", c.Caller.RemoteAddr)
+	s.log.Debug("dcom: created through class object", "class", class.Name, "caller", c.Caller.Peer.String(), "addr", c.Caller.RemoteAddr)
 	return &createInstanceResponse{Ptr: s.objref(c.rpc, iid, oid, ipids[0], activationRefs), HR: S_OK}
 }
