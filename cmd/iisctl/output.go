@@ -53,6 +53,9 @@ func writeResults(o *ActionOptions, results []hostResult) error {
 	}
 	for _, r := range results {
 		if r.Err == nil {
+			if o.Op == OpStatus && !o.JSON {
+				exitHints(o.IO.ErrOut, r)
+			}
 			continue
 		}
 		if h := hint(o, r); h != "" {
@@ -60,6 +63,22 @@ func writeResults(o *ActionOptions, results []hostResult) error {
 		}
 	}
 	return err
+}
+
+// exitHints says where to look when a stopped service has an exit code:
+// the table shows the code, not the why.
+func exitHints(w io.Writer, r hostResult) {
+	var failed []string
+	for _, s := range r.Services {
+		if s.State == svc.Stopped && s.Win32ExitCode != 0 {
+			failed = append(failed, fmt.Sprintf("%s (%s)", s.Name, exitCode(s)))
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "hint: on %s, %s exited with an error: iissd logs each exit with the service's log file "+
+			"(backend.log_dir/NAME.log; 'iissd status NAME' on the server shows it); on Windows, see the System event log.\n",
+			r.Target, strings.Join(failed, ", "))
+	}
 }
 
 func statusTable(tty bool, results []hostResult) *table {

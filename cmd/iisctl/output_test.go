@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/svc"
 )
 
 func fleetEnv(tty bool) *env {
@@ -230,4 +232,30 @@ func TestFastStartFailureHint(t *testing.T) {
 	if got := e.errOut.String(); !strings.Contains(got, "before the 1m0s timeout") || strings.Contains(got, "--timeout") {
 		t.Errorf("iisreset stderr %q", got)
 	}
+}
+
+// exitStub reports one stopped service with a service-specific exit code.
+type exitStub struct{ *stub }
+
+func (s exitStub) Status(ctx context.Context) ([]iiss.ServiceStatus, error) {
+	list, err := s.stub.Status(ctx)
+	if err == nil && len(list) > 0 {
+		list[0].State, list[0].Win32ExitCode, list[0].ServiceSpecificExitCode = svc.Stopped, svc.ExitServiceSpecificError, 3
+	}
+	return list, err
+}
+
+// TestStatusExitHint: a stopped service with an exit code gets a hint
+// that says where its output is (issue 14, point 7).
+func TestStatusExitHint(t *testing.T) {
+	e := newEnv(false)
+	e.f.Dial = func(ctx context.Context, tg Target, c Credentials, o ConnOptions) (Conn, error) {
+		return exitStub{newStub(false)}, nil
+	}
+	if code := e.run(t, "iisctl", "status", "-u", "bob", "web01"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	check(t, "stderr", e.errOut.String(), "hint: on web01, web (1066 (3)) exited with an error: iissd logs each exit "+
+		"with the service's log file (backend.log_dir/NAME.log; 'iissd status NAME' on the server shows it); on Windows, "+
+		"see the System event log.\n")
 }
