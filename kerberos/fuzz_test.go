@@ -61,7 +61,7 @@ func FuzzUnwrap(f *testing.F) {
 	type pair struct{ cli, srv *Session }
 	var pairs []pair
 	for _, e := range etypes {
-		c, s := handshake(f, e.id, false)
+		c, _ := handshake(f, e.id, false)
 		msg := stub(48)
 		tok, _ := c.Seal(msg, msg)
 		f.Add(uint8(len(pairs)), true, tok, msg)
@@ -69,7 +69,7 @@ func FuzzUnwrap(f *testing.F) {
 		mic, _ := c.Sign(m2)
 		f.Add(uint8(len(pairs)), false, mic, m2)
 		// Fresh pair so that the seeds are at the expected sequence.
-		c, s = handshake(f, e.id, false)
+		c, s := handshake(f, e.id, false)
 		pairs = append(pairs, pair{&c.Session, &s.Session})
 	}
 	f.Fuzz(func(t *testing.T, which uint8, seal bool, tok, data []byte) {

@@ -42,7 +42,7 @@ const (
 	cfxRRC      = 28
 	cfxMICSize  = cfxHeader + cfxHMAC                               // 28
 	cfxWrapSize = cfxHeader + cfxConf + cfxEC + cfxHeader + cfxHMAC // 76
-	rc4MICSize  = 24 // the RFC 4757 token; sent with 13 bytes of framing
+	rc4MICSize  = 24                                                // the RFC 4757 token; sent with 13 bytes of framing
 	rc4WrapSize = 32
 	rc4Framing  = 13 // 60 len 06 09 <KRB5 OID>: DCE style keeps the framing but its length excludes the data
 )

@@ -6,6 +6,7 @@ import (
 	"crypto/rc4"
 	"strings"
 
+	//lint:ignore SA1019 the NT hash is MD4 by definition ([MS-NLMP] 3.3.1); NTLM interoperability needs it
 	"golang.org/x/crypto/md4"
 )
 

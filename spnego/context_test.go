@@ -15,10 +15,10 @@ func handshake(t testing.TB, c, s interface {
 	t.Helper()
 	ctx := context.Background()
 	var legs [][]byte
-	tok, cdone, err := c.Step(ctx, nil)
+	tok, _, err := c.Step(ctx, nil)
 	for i := 0; i < 6 && err == nil; i++ {
 		legs = append(legs, tok)
-		var sdone bool
+		var cdone, sdone bool
 		if tok, sdone, err = s.Step(ctx, tok); err != nil {
 			t.Fatalf("server leg %d: %v", len(legs), err)
 		}

@@ -26,9 +26,6 @@ const (
 	OpReboot  Op = "reboot"
 )
 
-var ops = map[string]Op{"status": OpStatus, "start": OpStart, "stop": OpStop,
-	"restart": OpRestart, "kill": OpKill, "reboot": OpReboot}
-
 // DefaultParallel is --parallel's default.
 const DefaultParallel = 8
 

@@ -62,12 +62,11 @@ func iisctlBin(t testing.TB) string {
 
 // cliResult is one iisctl run.
 type cliResult struct {
-	args        []string
-	stdout      string
-	stderr      string
-	code        int
-	dur         time.Duration
-	interrupted bool
+	args   []string
+	stdout string
+	stderr string
+	code   int
+	dur    time.Duration
 }
 
 func (r cliResult) String() string {

@@ -34,7 +34,6 @@ type KDC struct {
 	Realm string
 	// Config is the krb5.conf path (KRB5_CONFIG) for clients of this KDC.
 	Config string
-	env    []string
 	cmd    *exec.Cmd
 }
 

@@ -14,8 +14,9 @@ import (
 
 // Defaults for zero Service fields.
 const (
-	DefaultStopSignal      = syscall.SIGTERM
-	DefaultStopTimeout     = 10 * time.Second
+	DefaultStopSignal  = syscall.SIGTERM
+	DefaultStopTimeout = 10 * time.Second
+	//lint:ignore ST1011 named after supervisord's startsecs, which the configuration key follows
 	DefaultStartSecs       = 200 * time.Millisecond
 	DefaultStartTimeout    = 30 * time.Second
 	DefaultRestartDelay    = 1 * time.Second
@@ -44,6 +45,7 @@ type Service struct {
 	// StartSecs is how long the process must stay up to count as Running;
 	// exiting sooner is a crash while starting. Negative: Running as soon
 	// as the process is started. Ignored when StartCheck is set.
+	//lint:ignore ST1011 named after supervisord's startsecs, which the configuration key follows
 	StartSecs time.Duration
 	// StartCheck, if set, is a TCP address ("127.0.0.1:80") that must
 	// accept a connection before the service counts as Running.
