@@ -20,7 +20,7 @@ type AuditRecord struct {
 	Result    HRESULT       // what the caller got
 	Err       error         // the cause behind a failure, if any
 	Duration  time.Duration
-	Mechanism string // refusals: NTLM, SPNEGO, Kerberos, local
+	Mechanism string // refusals: NTLM, SPNEGO, Kerberos, local (accepted calls: Caller.Mech)
 	Reason    string // refusals: why, e.g. "bad credentials", "throttled"
 }
 
@@ -98,8 +98,11 @@ func (a *SlogAuditor) AuditChecked(ctx context.Context, r AuditRecord) error {
 	case "Start":
 		attrs = append(attrs, slog.Int64("timeout_ms", r.Timeout.Milliseconds()))
 	}
-	if r.Mechanism != "" {
-		attrs = append(attrs, slog.String("mechanism", r.Mechanism))
+	if m := r.Mechanism; m != "" || r.Caller.Mech != "" {
+		if m == "" {
+			m = r.Caller.Mech // who authenticated an accepted call
+		}
+		attrs = append(attrs, slog.String("mechanism", m))
 	}
 	if r.Reason != "" {
 		attrs = append(attrs, slog.String("reason", r.Reason))

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/kerberos"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
 	"github.com/iisctl/iisctl/spnego"
@@ -34,12 +36,12 @@ const (
 	// AuthSPNEGO is SPNEGO offering NTLM only (RPC_C_AUTHN_GSS_NEGOTIATE,
 	// 9), what Windows uses when Kerberos is not available.
 	AuthSPNEGO
-	// AuthNegotiate is SPNEGO offering Kerberos, then NTLM: what Windows
-	// clients use by default. Not supported yet: Dial returns
-	// ErrNotSupported.
+	// AuthNegotiate is SPNEGO (9) with Kerberos when the credentials
+	// name a ticket cache or keytab (CCache, Keytab), else with NTLM:
+	// what Windows clients use by default.
 	AuthNegotiate
-	// AuthKerberos is Kerberos V5 (RPC_C_AUTHN_GSS_KERBEROS, 16). Not
-	// supported yet: Dial returns ErrNotSupported.
+	// AuthKerberos is Kerberos V5 (RPC_C_AUTHN_GSS_KERBEROS, 16), with
+	// tickets from CCache, Keytab, or User@Domain's Password.
 	AuthKerberos
 )
 
@@ -103,8 +105,8 @@ func (l AuthLevel) rpc() rpc.AuthLevel {
 
 // Credentials say who the caller is. NTLM and SPNEGO use Domain, User
 // and Password, or NTHash instead of the password (pass-the-hash).
-// Kerberos (not supported yet) will use User@Domain as the principal and
-// take its keys from Password, CCache or Keytab.
+// Kerberos uses the ticket cache CCache (the client principal is the
+// cache's), else User@Domain with the keys of Keytab or its Password.
 type Credentials struct {
 	Domain   string // NetBIOS or DNS domain (Kerberos: the realm); "" for a local account
 	User     string // required
@@ -150,6 +152,44 @@ type ClientConfig struct {
 	ClassObjectActivation bool
 	// Logger receives background failures (pings); default slog.Default().
 	Logger *slog.Logger
+
+	// SPN is the server's Kerberos service principal; default host/HOST
+	// with HOST as given to Dial.
+	SPN string
+	// KDC is "host[:port]" of the KDC of Credentials.Domain (the realm)
+	// when there is no krb5.conf.
+	KDC string
+}
+
+// kerberosConfig makes the Kerberos initiator configuration: krb5.conf
+// ($KRB5_CONFIG, else /etc/krb5.conf, or Domain and KDC alone), tickets
+// from CCache, Keytab or Password, SPN host/HOST unless cfg.SPN.
+func kerberosConfig(host string, cfg ClientConfig) (*kerberos.ClientConfig, error) {
+	c := cfg.Credentials
+	realm := strings.ToUpper(c.Domain)
+	conf, err := kerberos.LoadConfig("", realm, cfg.KDC)
+	if err != nil {
+		return nil, err
+	}
+	var src kerberos.TicketSource
+	switch {
+	case c.CCache != "":
+		src, err = kerberos.FromCCache(c.CCache, conf)
+	case c.Keytab != "":
+		src, err = kerberos.FromKeytab(c.User, realm, c.Keytab, conf)
+	case c.Password != "":
+		src = kerberos.FromPassword(c.User, realm, c.Password, conf)
+	default:
+		err = kerberos.ErrNoCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	spn := cfg.SPN
+	if spn == "" {
+		spn = "host/" + host
+	}
+	return &kerberos.ClientConfig{Tickets: src, SPN: spn, Now: cfg.Now, Rand: cfg.Rand}, nil
 }
 
 // ErrNotSupported is returned by Dial for a ClientConfig it cannot honour
@@ -170,10 +210,10 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Credentials.User == "" {
+	if cfg.Credentials.User == "" && !(cfg.Credentials.CCache != "" && (cfg.Auth == AuthKerberos || cfg.Auth == AuthNegotiate)) {
 		return nil, fmt.Errorf("iiss: a user name is required (the server allows administrators only)")
 	}
-	auth, err := initiator(cfg)
+	auth, err := initiator(h, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +264,8 @@ func containsColon(s string) bool {
 	return false
 }
 
-// initiator makes the security provider cfg.Auth names. Kerberos lands
-// here: AuthKerberos and AuthNegotiate get their initiators when the
-// Kerberos package does.
-func initiator(cfg ClientConfig) (rpc.Initiator, error) {
+// initiator makes the security provider cfg.Auth names for host.
+func initiator(host string, cfg ClientConfig) (rpc.Initiator, error) {
 	c := cfg.Credentials
 	nc := ntlm.ClientConfig{User: c.User, Domain: c.Domain, Password: c.Password, Rand: cfg.Rand, Now: cfg.Now}
 	if len(c.NTHash) != 0 {
@@ -241,8 +279,21 @@ func initiator(cfg ClientConfig) (rpc.Initiator, error) {
 		return ntlm.Initiator{Config: nc}, nil
 	case AuthSPNEGO:
 		return spnego.Initiator{Config: nc}, nil
-	case AuthNegotiate, AuthKerberos:
-		return nil, fmt.Errorf("iiss: authentication %s: %w", cfg.Auth, ErrNotSupported)
+	case AuthNegotiate:
+		if c.CCache == "" && c.Keytab == "" {
+			return spnego.Initiator{Config: nc}, nil
+		}
+		kc, err := kerberosConfig(host, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return spnego.Initiator{Kerberos: kc}, nil
+	case AuthKerberos:
+		kc, err := kerberosConfig(host, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return kerberos.Initiator{Config: *kc}, nil
 	}
 	return nil, fmt.Errorf("iiss: unknown authentication %v", cfg.Auth)
 }

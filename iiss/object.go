@@ -96,7 +96,7 @@ func opRangeFault() error {
 func callerOf(c dcom.Caller) Caller {
 	cl := Caller{Addr: c.RemoteAddr}
 	if c.Peer.Authenticated() {
-		cl.User = c.Peer.String()
+		cl.User, cl.Mech = c.Peer.String(), c.Peer.Mech
 	}
 	return cl
 }

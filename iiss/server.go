@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/kerberos"
 	"github.com/iisctl/iisctl/ndr"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
@@ -26,6 +27,11 @@ type ServerConfig struct {
 	// (internal/winbind), with ntlm.LocalVerifier(Users) as its fallback.
 	// Its rpc.Peer (admin bit included) is the caller.
 	Verifier ntlm.Verifier
+
+	// Kerberos, when set, accepts Kerberos ([MS-KILE]): auth type 16
+	// (RPC_C_AUTHN_GSS_KERBEROS) and inside SPNEGO; the activation and
+	// ServerAlive2 bindings then advertise auth service 16 too.
+	Kerberos *kerberos.Acceptor
 
 	// How the server names itself in NTLM challenges ([MS-NLMP]
 	// 2.2.1.2): defaults derive from the host name.
@@ -109,15 +115,20 @@ func NewServer(backend Service, cfg ServerConfig) (*Server, error) {
 	return &Server{d: d}, nil
 }
 
-// acceptors are the security providers the server accepts. Kerberos
-// lands here when its package does.
+// acceptors are the security providers the server accepts: NTLM (10),
+// SPNEGO (9) negotiating NTLM or, with cfg.Kerberos, Kerberos, and
+// Kerberos (16) with cfg.Kerberos.
 func acceptors(cfg ServerConfig) []rpc.Acceptor {
 	nc := ntlm.ServerConfig{
 		NetBIOSComputer: cfg.NetBIOSComputer, NetBIOSDomain: cfg.NetBIOSDomain,
 		DNSComputer: cfg.DNSComputer, DNSDomain: cfg.DNSDomain,
 		Creds: cfg.Users, Verifier: cfg.Verifier, Rand: cfg.Rand, Now: cfg.Now,
 	}
-	return []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc}}
+	accs := []rpc.Acceptor{ntlm.Acceptor{Config: nc}, spnego.Acceptor{Config: nc, Kerberos: cfg.Kerberos}}
+	if cfg.Kerberos != nil {
+		accs = append(accs, cfg.Kerberos)
+	}
+	return accs
 }
 
 // Serve accepts activation requests on activation and the object's

@@ -61,6 +61,7 @@ func StatusFromSvc(s svc.Status) ServiceStatus {
 type Caller struct {
 	User string
 	Addr netip.AddrPort
+	Mech string // "NTLM" or "Kerberos": what authenticated User
 }
 
 type callerKey struct{}

@@ -39,6 +39,10 @@ type UserEntry struct {
 	Domain string // empty: matches any domain
 	NTHash [16]byte
 	Admin  bool
+	// Kerberos marks a principal entry ("alice@CORP.EXAMPLE admin"): it
+	// authorizes a Kerberos principal, Domain holding the realm, and has
+	// no NT hash, so NTLM lookups never match it.
+	Kerberos bool
 }
 
 // UsersFile is a CredentialSource backed by a text file.
@@ -52,6 +56,9 @@ type UserEntry struct {
 // UTF-16LE password; see NTHash), and role is "admin" or "user". Blank
 // lines and lines starting with '#' are ignored; surrounding spaces are
 // trimmed. User and domain may not contain ':' or control characters.
+//
+// A line "principal@REALM role" (no colons) authorizes a Kerberos
+// principal; it carries no secret and NTLM never matches it (Principal).
 // A user+domain pair may appear once. Lookup prefers an entry whose
 // domain matches over an any-domain entry.
 //
@@ -114,6 +121,9 @@ func ParseUsers(r io.Reader) (*UsersFile, error) {
 }
 
 func parseUserLine(line string) (UserEntry, error) {
+	if !strings.Contains(line, ":") {
+		return parsePrincipalLine(line)
+	}
 	parts := strings.Split(line, ":")
 	if len(parts) != 4 {
 		return UserEntry{}, fmt.Errorf("want user:domain:nthash:role, got %d fields", len(parts))
@@ -134,6 +144,40 @@ func parseUserLine(line string) (UserEntry, error) {
 	return e, validName(e.User, e.Domain)
 }
 
+// parsePrincipalLine reads "principal@REALM admin|user".
+func parsePrincipalLine(line string) (UserEntry, error) {
+	f := strings.Fields(line)
+	if len(f) != 2 {
+		return UserEntry{}, fmt.Errorf("want user:domain:nthash:role or principal@REALM role")
+	}
+	i := strings.LastIndex(f[0], "@")
+	if i <= 0 || i == len(f[0])-1 {
+		return UserEntry{}, fmt.Errorf("Kerberos principal %q: want name@REALM", f[0])
+	}
+	e := UserEntry{User: f[0][:i], Domain: f[0][i+1:], Kerberos: true}
+	switch f[1] {
+	case "admin":
+		e.Admin = true
+	case "user":
+	default:
+		return UserEntry{}, fmt.Errorf("role %q, want admin or user", f[1])
+	}
+	return e, validName(e.User, e.Domain)
+}
+
+// Principal reports the role of Kerberos principal name@realm from a
+// principal entry (case-insensitive).
+func (u *UsersFile) Principal(name, realm string) (admin, ok bool) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	for _, e := range u.entries {
+		if e.Kerberos && strings.EqualFold(e.User, name) && strings.EqualFold(e.Domain, realm) {
+			return e.Admin, true
+		}
+	}
+	return false, false
+}
+
 // validName checks the user and domain syntax of the file format.
 func validName(user, domain string) error {
 	if strings.TrimSpace(user) == "" || strings.HasPrefix(user, "#") {
@@ -151,7 +195,7 @@ func validName(user, domain string) error {
 // domain pair, or -1. Callers hold mu.
 func (u *UsersFile) index(user, domain string) int {
 	for i, e := range u.entries {
-		if strings.EqualFold(e.User, user) && strings.EqualFold(e.Domain, domain) {
+		if !e.Kerberos && strings.EqualFold(e.User, user) && strings.EqualFold(e.Domain, domain) {
 			return i
 		}
 	}
@@ -159,11 +203,27 @@ func (u *UsersFile) index(user, domain string) int {
 }
 
 func (u *UsersFile) add(e UserEntry) error {
+	if e.Kerberos {
+		if _, dup := u.principalIndex(e.User, e.Domain); dup {
+			return fmt.Errorf("%w: %s@%s", ErrUserExists, e.User, e.Domain)
+		}
+		u.entries = append(u.entries, e)
+		return nil
+	}
 	if u.index(e.User, e.Domain) >= 0 {
 		return fmt.Errorf("%w: %s", ErrUserExists, entryName(e.User, e.Domain))
 	}
 	u.entries = append(u.entries, e)
 	return nil
+}
+
+func (u *UsersFile) principalIndex(name, realm string) (int, bool) {
+	for i, e := range u.entries {
+		if e.Kerberos && strings.EqualFold(e.User, name) && strings.EqualFold(e.Domain, realm) {
+			return i, true
+		}
+	}
+	return -1, false
 }
 
 func entryName(user, domain string) string {
@@ -229,6 +289,10 @@ func (u *UsersFile) Marshal() []byte {
 		role := "user"
 		if e.Admin {
 			role = "admin"
+		}
+		if e.Kerberos {
+			fmt.Fprintf(&b, "%s@%s %s\n", e.User, e.Domain, role)
+			continue
 		}
 		fmt.Fprintf(&b, "%s:%s:%x:%s\n", e.User, e.Domain, e.NTHash[:], role)
 	}

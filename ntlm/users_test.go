@@ -1,6 +1,7 @@
 package ntlm
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -102,5 +103,42 @@ func TestParseUsersErrors(t *testing.T) {
 		if _, err := ParseUsers(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line") {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// TestUsersFileKerberosPrincipals: "principal@REALM role" lines authorize
+// Kerberos principals, never match NTLM, and survive a round trip.
+func TestUsersFileKerberosPrincipals(t *testing.T) {
+	u, err := ParseUsers(strings.NewReader("alice@CORP.EXAMPLE admin\nbob@CORP.EXAMPLE user\n" +
+		"alice:CORP:00112233445566778899aabbccddeeff:user\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin, ok := u.Principal("ALICE", "corp.example"); !ok || !admin {
+		t.Fatalf("alice: %v %v", admin, ok)
+	}
+	if admin, ok := u.Principal("bob", "CORP.EXAMPLE"); !ok || admin {
+		t.Fatalf("bob: %v %v", admin, ok)
+	}
+	if _, ok := u.Principal("carol", "CORP.EXAMPLE"); ok {
+		t.Fatal("carol found")
+	}
+	if _, ok := u.Lookup("bob", "CORP.EXAMPLE"); ok {
+		t.Fatal("a principal entry matched an NTLM lookup")
+	}
+	if a, ok := u.Lookup("alice", "CORP"); !ok || a.Admin {
+		t.Fatalf("NTLM alice: %+v %v", a, ok)
+	}
+	again, err := ParseUsers(bytes.NewReader(u.Marshal()))
+	if err != nil || len(again.List()) != 3 {
+		t.Fatalf("round trip: %v %d", err, len(again.List()))
+	}
+	for _, bad := range []string{"alice@ admin", "@REALM admin", "alice@REALM root", "alice@REALM admin extra"} {
+		if _, err := ParseUsers(strings.NewReader(bad + "\n")); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if _, err := ParseUsers(strings.NewReader("alice@R admin\nALICE@r user\n")); err == nil {
+		t.Error("duplicate principal accepted")
 	}
 }

@@ -76,6 +76,27 @@ type Peer struct {
 	User   string
 	Domain string
 	Admin  bool
+	// Mech names the mechanism that authenticated the peer: "NTLM" or
+	// "Kerberos" (the RPC server fills it in from the auth type, asking a
+	// SPNEGO context which mechanism it negotiated).
+	Mech string
+}
+
+// MechNamer is implemented by contexts that negotiate a mechanism (SPNEGO).
+type MechNamer interface{ MechName() string }
+
+// MechName names the mechanism of an auth type, asking sc for SPNEGO.
+func MechName(t AuthType, sc SecurityContext) string {
+	switch t {
+	case AuthTypeNTLM:
+		return "NTLM"
+	case AuthTypeKerberos:
+		return "Kerberos"
+	}
+	if m, ok := sc.(MechNamer); ok {
+		return m.MechName()
+	}
+	return "SPNEGO"
 }
 
 // Authenticated reports whether the peer has a user name.

@@ -132,6 +132,9 @@ func (c *serverConn) newCall(first *PDU, stub []byte, pc *presContext, ac *authC
 	if ac != nil {
 		call.AuthLevel, call.AuthType, call.AuthContextID = ac.level, ac.typ, ac.id
 		call.Peer, call.Security = ac.sc.Peer(), ac.sc
+		if call.Peer.Mech == "" && call.Peer.Authenticated() {
+			call.Peer.Mech = MechName(ac.typ, ac.sc)
+		}
 	}
 	return call
 }

@@ -101,7 +101,11 @@ const ExitInterrupted = 130
 
 // actionRun resolves the credentials, runs the fleet and reports.
 func actionRun(ctx context.Context, o *ActionOptions) error {
-	cred, wipe, err := resolveCredentials(o.Auth, o.IO, o.Getenv)
+	cred, krb, err := resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
+	wipe := func() {}
+	if !krb && err == nil {
+		cred, wipe, err = resolveCredentials(o.Auth, o.IO, o.Getenv)
+	}
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestNewCmdAction(t *testing.T) {
-	defConn := ConnOptions{DialTimeout: DefaultDialTimeout}
+	defConn := ConnOptions{DialTimeout: DefaultDialTimeout, AuthType: AuthNegotiate}
 	cases := []struct {
 		name string
 		op   Op
@@ -33,7 +33,7 @@ func TestNewCmdAction(t *testing.T) {
 				Conn: ConnOptions{AuthLevel: AuthLevelIntegrity, AuthType: AuthSPNEGO, DialTimeout: 3 * time.Second}}},
 		{"kill", OpKill, []string{"--auth-level", "PRIVACY", "h"},
 			ActionOptions{Targets: []Target{{"h", 135}}, Parallel: 8,
-				Conn: ConnOptions{AuthLevel: AuthLevelPrivacy, DialTimeout: DefaultDialTimeout}}},
+				Conn: ConnOptions{AuthLevel: AuthLevelPrivacy, AuthType: AuthNegotiate, DialTimeout: DefaultDialTimeout}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,7 +66,7 @@ func TestNewCmdActionErrors(t *testing.T) {
 		{OpStop, []string{"--timeout", "soon", "h"}, `invalid argument "soon" for "--timeout" flag: want a duration such as 90s or 2m, or a number of seconds`},
 		{OpStop, []string{"--auth-level", "none", "h"}, `invalid argument "none" for "--auth-level" flag: want integrity or privacy`},
 		{OpStop, []string{"--auth-level", "connect", "h"}, `invalid argument "connect" for "--auth-level" flag: DCOM activation needs at least integrity; want integrity or privacy`},
-		{OpStop, []string{"--auth", "kerberos", "h"}, `invalid argument "kerberos" for "--auth" flag: want ntlm or spnego`},
+		{OpStop, []string{"--auth", "krb5", "h"}, `invalid argument "krb5" for "--auth" flag: want negotiate, kerberos, ntlm or spnego`},
 		{OpStop, []string{"--parallel", "0", "h"}, "--parallel must be at least 1"},
 		{OpStop, []string{"h:0"}, `host "h:0": port must be 1-65535`},
 		{OpStop, []string{"[::1"}, `host "[::1": missing ']'`},

@@ -23,6 +23,11 @@ type AuthFlags struct {
 	PasswordSet   bool
 	PasswordStdin bool
 	Hashes        string // LMHASH:NTHASH or NTHASH
+	// Kerberos (-k) uses the ticket cache; Keytab the keys of -u in a
+	// keytab; SPN, Realm and KDC tune Kerberos (see resolveKerberos).
+	Kerberos        bool
+	Keytab          string
+	SPN, Realm, KDC string
 }
 
 // splitUser separates the domain from DOMAIN\USER, DOMAIN/USER or

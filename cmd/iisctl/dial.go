@@ -42,8 +42,12 @@ type AuthType = iiss.Auth
 
 // Providers iisctl offers.
 const (
-	AuthNTLM   = iiss.AuthNTLM   // RPC_C_AUTHN_WINNT (10), the default
-	AuthSPNEGO = iiss.AuthSPNEGO // RPC_C_AUTHN_GSS_NEGOTIATE (9), carrying NTLM
+	// AuthNegotiate, the default, is Kerberos in SPNEGO (9) when a ticket
+	// cache or keytab is at hand (-k, --keytab, $KRB5CCNAME), else NTLM (10).
+	AuthNegotiate = iiss.AuthNegotiate
+	AuthNTLM      = iiss.AuthNTLM     // RPC_C_AUTHN_WINNT (10)
+	AuthSPNEGO    = iiss.AuthSPNEGO   // RPC_C_AUTHN_GSS_NEGOTIATE (9): NTLM, or Kerberos with -k/--keytab
+	AuthKerberos  = iiss.AuthKerberos // RPC_C_AUTHN_GSS_KERBEROS (16)
 )
 
 // ConnOptions tune a connection.
@@ -56,6 +60,8 @@ type ConnOptions struct {
 	// ClassObject activates through the class object (--activation
 	// classobject): RemoteGetClassObject, then IClassFactory::CreateInstance.
 	ClassObject bool
+	// SPN and KDC tune Kerberos (--spn, --kdc).
+	SPN, KDC string
 }
 
 // DefaultDialTimeout is --dial-timeout's default: the library's.
@@ -68,5 +74,6 @@ var defaultDialer Dialer = func(ctx context.Context, target Target, cred Credent
 	return iiss.Dial(ctx, net.JoinHostPort(target.Host, strconv.Itoa(target.Port)), iiss.ClientConfig{
 		Credentials: cred, Auth: opts.AuthType, AuthLevel: opts.AuthLevel, DialTimeout: opts.DialTimeout,
 		ClassObjectActivation: opts.ClassObject,
+		SPN:                   opts.SPN, KDC: opts.KDC,
 	})
 }

@@ -16,6 +16,11 @@ func addAuthFlags(fs *pflag.FlagSet, a *AuthFlags) {
 		"password", "p", "the `PASSWORD`, visible to other users in ps: avoid")
 	fs.BoolVar(&a.PasswordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	fs.StringVar(&a.Hashes, "hashes", "", "the `NTHASH` instead of a password ([LMHASH:]NTHASH, impacket style)")
+	fs.BoolVarP(&a.Kerberos, "kerberos", "k", false, "use Kerberos with the ticket cache ($KRB5CCNAME, as kinit leaves it)")
+	fs.StringVar(&a.Keytab, "keytab", "", "use Kerberos as -u USER@REALM with the keys in `FILE`")
+	fs.StringVar(&a.SPN, "spn", "", "the server's Kerberos service principal (default host/HOST)")
+	fs.StringVar(&a.Realm, "realm", "", "the Kerberos `REALM` when there is no krb5.conf (with --kdc)")
+	fs.StringVar(&a.KDC, "kdc", "", "the KDC `HOST[:PORT]` of --realm")
 }
 
 // addConnFlags registers the connection flags.
@@ -34,13 +39,14 @@ func addConnFlags(fs *pflag.FlagSet, c *ConnOptions) {
 		return nil
 	}}, "auth-level", "integrity or privacy (default privacy); DCOM activation refuses anything lower")
 	fs.Var(funcValue{"type", func(s string) error {
-		t, ok := map[string]AuthType{"ntlm": AuthNTLM, "spnego": AuthSPNEGO}[strings.ToLower(s)]
+		t, ok := map[string]AuthType{"negotiate": AuthNegotiate, "kerberos": AuthKerberos,
+			"ntlm": AuthNTLM, "spnego": AuthSPNEGO}[strings.ToLower(s)]
 		if !ok {
-			return errors.New("want ntlm or spnego")
+			return errors.New("want negotiate, kerberos, ntlm or spnego")
 		}
 		c.AuthType = t
 		return nil
-	}}, "auth", "ntlm or spnego (default ntlm)")
+	}}, "auth", "negotiate, kerberos, ntlm or spnego (default negotiate: Kerberos with a ticket cache or keytab, else NTLM)")
 	fs.Var(funcValue{"duration", func(s string) error {
 		d, err := parseSeconds(s)
 		c.DialTimeout = d

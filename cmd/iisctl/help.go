@@ -29,10 +29,20 @@ const credentialsHelp = `Credential flags:
 Without these, $IISCTL_PASSWORD is used, else iisctl prompts when stdin
 is a terminal (no echo).
 
+Kerberos flags:
+  -k, --kerberos             use the ticket cache ($KRB5CCNAME, as kinit leaves it)
+  --keytab FILE              use the keys of -u USER@REALM in FILE
+  --spn SPN                  the server's principal (default host/HOST as given)
+  --realm REALM, --kdc HOST  when there is no krb5.conf ($KRB5_CONFIG)
+With -k or --keytab, or a password and --auth kerberos, iisctl uses
+Kerberos; -u USER@REALM -p/--password-stdin gets a ticket with a password.
+
 Connection flags:
   --auth-level LEVEL         integrity or privacy (default privacy); DCOM
                              activation refuses anything lower
-  --auth TYPE                ntlm or spnego (default ntlm)
+  --auth TYPE                negotiate, kerberos, ntlm or spnego (default
+                             negotiate: Kerberos in SPNEGO with a ticket
+                             cache or keytab, else NTLM)
   --dial-timeout DURATION    time to connect and activate (default 15s)
   --activation ROAD          instance (RemoteCreateInstance, as iisreset) or
                              classobject (RemoteGetClassObject, then
@@ -105,10 +115,14 @@ Credential flags:
   -p, --password PASSWORD    visible to other users in ps: avoid
   --password-stdin           read the password from the first line of stdin
   --hashes [LMHASH:]NTHASH   pass the NT hash instead of a password (impacket style)
+  -k, --kerberos, --keytab FILE, --spn SPN, --realm REALM, --kdc HOST
+                             Kerberos (iisctl help credentials)
 
 Connection flags:
   --auth-level LEVEL         integrity or privacy (default privacy)
-  --auth TYPE                ntlm or spnego (default ntlm)
+  --auth TYPE                negotiate, kerberos, ntlm or spnego (default
+                             negotiate: Kerberos in SPNEGO with a ticket
+                             cache or keytab, else NTLM)
   --dial-timeout DURATION    time to connect and activate (default 15s)
 
 Credential and connection flags may stand anywhere among iisreset's arguments.

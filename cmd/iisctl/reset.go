@@ -35,7 +35,7 @@ type ResetOptions struct {
 // arguments (case-insensitive /SWITCH or -SWITCH).
 func newCmdReset(ctx context.Context, f *Factory, name string, args []string, runF func(*ResetOptions) error) error {
 	o := &ResetOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Interrupts: f.Interrupts, Name: name,
-		Conn: ConnOptions{DialTimeout: DefaultDialTimeout}}
+		Conn: ConnOptions{DialTimeout: DefaultDialTimeout, AuthType: AuthNegotiate}}
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addAuthFlags(fs, &o.Auth)
@@ -76,7 +76,11 @@ func resetRun(ctx context.Context, o *ResetOptions) error {
 	case iisreset.Enable, iisreset.Disable:
 		return runReset(ctx, o, nil)
 	}
-	cred, wipe, err := resolveCredentials(o.Auth, o.IO, o.Getenv)
+	cred, krb, err := resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
+	wipe := func() {}
+	if !krb && err == nil {
+		cred, wipe, err = resolveCredentials(o.Auth, o.IO, o.Getenv)
+	}
 	if err != nil {
 		return err
 	}

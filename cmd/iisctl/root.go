@@ -23,7 +23,7 @@ func newRootCmd(ctx context.Context, f *Factory, h *hooks) *cobra.Command {
 		h = &hooks{}
 	}
 	var auth AuthFlags
-	conn := ConnOptions{DialTimeout: DefaultDialTimeout}
+	conn := ConnOptions{DialTimeout: DefaultDialTimeout, AuthType: AuthNegotiate}
 	root := &cobra.Command{
 		Use:   "iisctl",
 		Short: "Control the Internet services of IIS and iissd hosts",

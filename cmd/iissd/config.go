@@ -24,6 +24,7 @@ type Config struct {
 	Control  ControlConfig   `toml:"control"`
 	Backend  BackendConfig   `toml:"backend"`
 	Domain   DomainConfig    `toml:"domain"`
+	Kerberos KerberosConfig  `toml:"kerberos"`
 	Services []ServiceConfig `toml:"service"`
 }
 
@@ -237,6 +238,9 @@ func (c *Config) validate() error {
 	}
 	if c.Domain.MaxConcurrent < 0 || c.Domain.Timeout.Duration < 0 {
 		return errors.New("domain.max_concurrent and domain.timeout must not be negative")
+	}
+	if err := c.Kerberos.validate(); err != nil {
+		return err
 	}
 	switch c.Backend.Type {
 	case "supervisor":

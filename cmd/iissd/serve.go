@@ -59,6 +59,9 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	}
 	sc := withLimits(serverConfig(cfg, creds, log), cfg, audit)
 	sc.Verifier = verifier
+	if sc.Kerberos, err = newKerberosAcceptor(cfg.Kerberos, creds); err != nil {
+		return err
+	}
 	srv, err := iiss.NewServer(local, sc)
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 )
 
 func dsa(addrs ...string) *DualStringArray {
-	d := &DualStringArray{SecurityBindings: securityBindings()}
+	d := &DualStringArray{SecurityBindings: (&Server{}).securityBindings()}
 	for _, a := range addrs {
 		d.StringBindings = append(d.StringBindings, StringBinding{TowerID: TowerNCACNIPTCP, NetworkAddr: a})
 	}

@@ -8,10 +8,17 @@ import (
 	"github.com/iisctl/iisctl/rpc"
 )
 
-// securityBindings are what we advertise: NTLM then SPNEGO, no principal
-// name ([MS-DCOM] 2.2.19.4; clients take the first they support, 3.2.4.2).
-func securityBindings() []SecurityBinding {
-	return []SecurityBinding{{AuthnSvc: AuthnWinNT}, {AuthnSvc: AuthnGSSNego}}
+// securityBindings are what we advertise: NTLM then SPNEGO, then
+// Kerberos (auth service 16) when a Kerberos acceptor is configured; no
+// principal name ([MS-DCOM] 2.2.19.4; clients take the first they support, 3.2.4.2).
+func (s *Server) securityBindings() []SecurityBinding {
+	b := []SecurityBinding{{AuthnSvc: AuthnWinNT}, {AuthnSvc: AuthnGSSNego}}
+	for _, a := range s.cfg.Acceptors {
+		if a.AuthType() == rpc.AuthTypeKerberos {
+			b = append(b, SecurityBinding{AuthnSvc: AuthnGSSKerb})
+		}
+	}
+	return b
 }
 
 // hosts lists the network addresses to advertise: the one the client
@@ -42,7 +49,7 @@ func (s *Server) hosts(local net.Addr) []string {
 // resolverBindings are the OXID resolver's bindings: addresses without
 // ports ([MS-DCOM] 2.2.19.3), as in ServerAlive2 and OBJREF_STANDARD.
 func (s *Server) resolverBindings(local net.Addr) *DualStringArray {
-	d := &DualStringArray{SecurityBindings: securityBindings()}
+	d := &DualStringArray{SecurityBindings: s.securityBindings()}
 	for _, h := range s.hosts(local) {
 		d.StringBindings = append(d.StringBindings, StringBinding{TowerID: TowerNCACNIPTCP, NetworkAddr: h})
 	}
@@ -51,7 +58,7 @@ func (s *Server) resolverBindings(local net.Addr) *DualStringArray {
 
 // exporterBindings are the object exporter's bindings, "host[port]".
 func (s *Server) exporterBindings(local net.Addr) *DualStringArray {
-	d := &DualStringArray{SecurityBindings: securityBindings()}
+	d := &DualStringArray{SecurityBindings: s.securityBindings()}
 	port := strconv.Itoa(s.exporterPort())
 	for _, h := range s.hosts(local) {
 		d.StringBindings = append(d.StringBindings, StringBinding{TowerID: TowerNCACNIPTCP, NetworkAddr: h + "[" + port + "]"})

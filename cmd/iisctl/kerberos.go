@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// wantKerberos decides Kerberos for these flags and --auth: -k, --keytab
+// and --auth kerberos always; negotiate with $KRB5CCNAME set and no
+// password flags (as Windows prefers Kerberos when it has a ticket).
+func wantKerberos(f AuthFlags, t AuthType, getenv func(string) string) bool {
+	switch {
+	case f.Kerberos || f.Keytab != "" || t == AuthKerberos:
+		return true
+	case t != AuthNegotiate:
+		return false
+	}
+	return getenv("KRB5CCNAME") != "" && !f.PasswordSet && !f.PasswordStdin && f.Hashes == ""
+}
+
+// resolveKerberos builds Kerberos credentials when wantKerberos and sets
+// the provider: --auth kerberos stays raw Kerberos (16), anything else
+// becomes negotiate (Kerberos in SPNEGO). ok=false means NTLM
+// (resolveCredentials), with negotiate turned into NTLM. The ticket
+// cache is used unless --keytab, or a password source (-p,
+// --password-stdin, $IISCTL_PASSWORD) without -k, with -u USER@REALM.
+func resolveKerberos(f AuthFlags, conn *ConnOptions, ios *IOStreams, getenv func(string) string) (Credentials, bool, error) {
+	conn.SPN, conn.KDC = f.SPN, f.KDC
+	if !wantKerberos(f, conn.AuthType, getenv) {
+		if conn.AuthType == AuthNegotiate {
+			conn.AuthType = AuthNTLM
+		}
+		return Credentials{}, false, nil
+	}
+	if conn.AuthType != AuthKerberos {
+		conn.AuthType = AuthNegotiate
+	}
+	if f.Hashes != "" {
+		return Credentials{}, true, usageErrorf("--hashes is NTLM only; Kerberos uses a ticket cache (-k), --keytab or a password")
+	}
+	var c Credentials
+	user := f.User
+	if user == "" {
+		user = getenv(EnvUser)
+	}
+	if user != "" {
+		dom, u := splitUser(user)
+		c.User, c.Domain = u, strings.ToUpper(dom)
+	}
+	if c.Domain == "" {
+		c.Domain = strings.ToUpper(f.Realm)
+	}
+	usePassword := !f.Kerberos && f.Keytab == "" && (f.PasswordSet || f.PasswordStdin || getenv(EnvPassword) != "")
+	switch {
+	case f.Keytab != "":
+		if c.User == "" || c.Domain == "" {
+			return Credentials{}, true, usageErrorf("--keytab needs -u USER@REALM (or --realm)")
+		}
+		c.Keytab = f.Keytab
+	case usePassword:
+		if c.User == "" || c.Domain == "" {
+			return Credentials{}, true, usageErrorf("Kerberos with a password needs -u USER@REALM (or --realm)")
+		}
+		pw, err := password(f, ios, getenv, c)
+		if err != nil {
+			return Credentials{}, true, err
+		}
+		c.Password = string(pw.b)
+		pw.wipe()
+	default:
+		c.CCache = getenv("KRB5CCNAME")
+		if c.CCache == "" {
+			c.CCache = "FILE:/tmp/krb5cc_" + uidString()
+		}
+	}
+	return c, true, nil
+}
+
+func uidString() string { return strconv.Itoa(os.Getuid()) }
