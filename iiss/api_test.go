@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/kerberos"
 	"github.com/iisctl/iisctl/svc"
 	"github.com/iisctl/iisctl/svc/svctest"
 )
@@ -124,11 +125,11 @@ func TestPublicAPIControlsAndClassifies(t *testing.T) {
 		_, err = c.Status(ctx)
 		wantKind(t, "Status", err, iiss.KindDisabled, iiss.ErrResourceDisabled)
 	})
-	t.Run("kerberos-not-yet", func(t *testing.T) {
+	t.Run("kerberos-needs-realm", func(t *testing.T) {
 		cfg := as(adminUser, adminPass)
 		cfg.Auth = iiss.AuthKerberos
-		if _, err := iiss.Dial(ctx, addr, cfg); !errors.Is(err, iiss.ErrNotSupported) {
-			t.Fatalf("Dial with Kerberos: %v, want ErrNotSupported", err)
+		if _, err := iiss.Dial(ctx, addr, cfg); !errors.Is(err, kerberos.ErrNoCredentials) || !strings.Contains(err.Error(), "realm") {
+			t.Fatalf("Dial with Kerberos and no realm: %v", err)
 		}
 	})
 	t.Run("wrong-port", func(t *testing.T) {

@@ -167,6 +167,9 @@ type ClientConfig struct {
 func kerberosConfig(host string, cfg ClientConfig) (*kerberos.ClientConfig, error) {
 	c := cfg.Credentials
 	realm := strings.ToUpper(c.Domain)
+	if c.CCache == "" && realm == "" {
+		return nil, fmt.Errorf("iiss: Kerberos with a password or keytab needs the realm: Credentials.Domain (USER@REALM): %w", kerberos.ErrNoCredentials)
+	}
 	conf, err := kerberos.LoadConfig("", realm, cfg.KDC)
 	if err != nil {
 		return nil, err
