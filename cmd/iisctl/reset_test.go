@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -145,4 +146,20 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestResetFlagsBeforeCommand: the root's flags before "reset" reach
+// iisreset mode's parser too.
+func TestResetFlagsBeforeCommand(t *testing.T) {
+	e := newEnv(false)
+	e.hosts["h"] = newStub(true)
+	if code := e.run(t, "iisctl", "-u", `CORP\bob`, "reset", "h", "/status"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	if len(e.creds) != 1 || e.creds[0].User != "bob" || e.creds[0].Domain != "CORP" {
+		t.Fatalf("creds %+v", e.creds)
+	}
+	if !strings.HasPrefix(e.out.String(), "Status for ") {
+		t.Fatalf("stdout %q", e.out)
+	}
 }
