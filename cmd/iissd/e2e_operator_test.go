@@ -378,3 +378,39 @@ func TestE2ECommandLine(t *testing.T) {
 	wantCode(t, r, 0)
 	wantContains(t, "iisctl help stop", r.stdout, "iisctl stop HOST[:PORT]... [flags]", "--no-force")
 }
+
+// Point 4: status --watch repeats until Ctrl-C, which ends it with 0.
+func TestE2EStatusWatch(t *testing.T) {
+	t.Parallel()
+	d := startReady(t, demoOptions{})
+	cmd := exec.Command(iisctlBin(t), "status", d.Target(), "-u", testAdmin, "--watch", "--interval", "200ms")
+	cmd.Env = cleanEnv("IISCTL_PASSWORD=" + testAdminPass)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done, exited := make(chan error, 1), make(chan struct{})
+	go func() { done <- cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	rows := demoRows(d.Target(), "Running", "Running", "Stopped")
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(out.String(), rows) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no two rounds:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !regexp.MustCompile(`(?m)^# \d\d:\d\d:\d\d\n`).MatchString(out.String()) {
+		t.Fatalf("no time line between rounds:\n%s", out.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("status --watch after Ctrl-C: %v\n%s", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl-C did not end status --watch")
+	}
+}
