@@ -43,12 +43,13 @@
 //
 // # Stability
 //
-// The exported API of this package follows semantic versioning from
-// v1.0.0 on: names are not removed or changed, fields and Kinds may be
-// added. Until then (v0), changes are listed in the release notes. The
-// wire encoding (STATUS_BLOB, the NDR stubs, the DCOM layer in
-// internal/dcom) is not part of the API. Kind.String values and iisctl's
-// exit codes are stable.
+// The exported API of this package follows semantic versioning: from
+// v1.0.0 on, names are not removed or changed and only fields, options
+// and Kinds are added; before v1.0.0 (now), an incompatible change is
+// called out in its commit message. Config structs are the extension
+// point: their zero values keep meaning the defaults. The wire encoding
+// (internal/iisswire, internal/dcom) is not part of the API. Kind.String
+// values and iisctl's exit codes are stable.
 //
 // Decisions where the documents are silent are recorded on the
 // declarations they affect: Local's mapping of start failures and

@@ -5,10 +5,13 @@ import (
 )
 
 // HRESULT is a 32-bit status code ([MS-ERREF] 2.1), the one type the
-// whole stack uses (dcom.HRESULT is the same type). It implements error
-// so that a server's answer can travel as a Go error; S_OK is never
-// returned as an error. Use errors.Is(err, iiss.ErrResourceDisabled) or
-// errors.As(err, &hr) to inspect it.
+// whole stack uses. It implements error so that a server's answer can
+// travel as a Go error; S_OK is never returned as an error. Its methods:
+// Failed (the severity bit), Name ("E_ACCESSDENIED", or "" when unknown),
+// String ("E_ACCESSDENIED (0x80070005)"), Err (nil for success codes),
+// and Is, which makes errors.Is(err, iiss.ErrResourceDisabled) match an
+// answer of that value (0x8000041D and 0x8007041D count as one timeout).
+// errors.As(err, &hr) or AsHRESULT extracts it.
 type HRESULT = hresult.HRESULT
 
 // HRESULT values used by IIS ServiceControl and IDispatch ([MS-IISS]
