@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/internal/hresult"
 	"github.com/iisctl/iisctl/internal/iisswire"
 )
 
@@ -58,7 +59,7 @@ func lookupNames(names []string) ([]int32, HRESULT) {
 			}
 		}
 		if ids[i] == iisswire.DispIDUnknown {
-			hr = DISP_E_UNKNOWNNAME
+			hr = hresult.DISP_E_UNKNOWNNAME
 		}
 	}
 	return ids, hr
@@ -73,7 +74,7 @@ func (s *object) getTypeInfo(c *dcom.Call) error {
 	if err := decode(c.In, &in); err != nil {
 		return err
 	}
-	return reply(c.Out, &iisswire.GetTypeInfoResponse{Result: DISP_E_BADINDEX})
+	return reply(c.Out, &iisswire.GetTypeInfoResponse{Result: hresult.DISP_E_BADINDEX})
 }
 
 func (s *object) getIDsOfNames(c *dcom.Call) error {
@@ -84,7 +85,7 @@ func (s *object) getIDsOfNames(c *dcom.Call) error {
 	var out iisswire.GetIDsOfNamesResponse
 	if !in.RIID.IsZero() {
 		out.DispIDs, _ = lookupNames(make([]string, len(in.Names)))
-		out.Result = DISP_E_UNKNOWNINTERFACE
+		out.Result = hresult.DISP_E_UNKNOWNINTERFACE
 	} else {
 		out.DispIDs, out.Result = lookupNames(in.Names)
 	}
@@ -107,15 +108,15 @@ func (s *object) invoke(ctx context.Context, c *dcom.Call) error {
 // calls the method; it returns the HRESULT and pArgErr.
 func (s *object) dispatchInvoke(ctx context.Context, in *iisswire.InvokeRequest) (HRESULT, uint32) {
 	if !in.RIID.IsZero() {
-		return DISP_E_UNKNOWNINTERFACE, 0
+		return hresult.DISP_E_UNKNOWNINTERFACE, 0
 	}
 	// VBScript sends METHOD|PROPERTYGET when it uses the result.
 	if in.Flags&iisswire.DISPATCH_METHOD == 0 || in.Flags&(iisswire.DISPATCH_PROPERTYPUT|iisswire.DISPATCH_PROPERTYPUTREF) != 0 {
-		return DISP_E_MEMBERNOTFOUND, 0
+		return hresult.DISP_E_MEMBERNOTFOUND, 0
 	}
 	m, ok := methodByID(in.DispID)
 	if !ok {
-		return DISP_E_MEMBERNOTFOUND, 0
+		return hresult.DISP_E_MEMBERNOTFOUND, 0
 	}
 	src, hr, argErr := bindArgs(len(m.params), in)
 	if hr != S_OK {
@@ -123,7 +124,7 @@ func (s *object) dispatchInvoke(ctx context.Context, in *iisswire.InvokeRequest)
 	}
 	if m.id == iisswire.DispIDStatus {
 		// pbBuffer is no automation type: no coercion exists.
-		return DISP_E_TYPEMISMATCH, uint32(src[1])
+		return hresult.DISP_E_TYPEMISMATCH, uint32(src[1])
 	}
 	dw := make([]uint32, len(src))
 	for k, i := range src {
@@ -150,12 +151,12 @@ func (s *object) dispatchInvoke(ctx context.Context, in *iisswire.InvokeRequest)
 func bindArgs(n int, in *iisswire.InvokeRequest) (src []int, hr HRESULT, argErr uint32) {
 	cArgs, cNamed := len(in.Params.Args), len(in.Params.NamedArgs)
 	if cNamed > cArgs || cArgs != n {
-		return nil, DISP_E_BADPARAMCOUNT, 0
+		return nil, hresult.DISP_E_BADPARAMCOUNT, 0
 	}
 	seen := map[uint32]bool{}
 	for _, idx := range in.VarRefIdx {
 		if int64(idx) >= int64(cArgs) || seen[idx] {
-			return nil, E_INVALIDARG, 0
+			return nil, hresult.E_INVALIDARG, 0
 		}
 		seen[idx] = true
 	}
@@ -165,7 +166,7 @@ func bindArgs(n int, in *iisswire.InvokeRequest) (src []int, hr HRESULT, argErr 
 	}
 	for i, id := range in.Params.NamedArgs {
 		if id < 0 || int(id) >= n || src[id] >= 0 {
-			return nil, DISP_E_PARAMNOTFOUND, uint32(i)
+			return nil, hresult.DISP_E_PARAMNOTFOUND, uint32(i)
 		}
 		src[id] = i
 	}
@@ -197,14 +198,14 @@ func argValue(in *iisswire.InvokeRequest, i int) iisswire.Variant {
 func coerceDWORD(v iisswire.Variant) (uint32, HRESULT) {
 	if v.VT == iisswire.VT_VARIANT|iisswire.VT_BYREF {
 		if v.Ref == nil || v.Ref.VT == iisswire.VT_VARIANT|iisswire.VT_BYREF {
-			return 0, DISP_E_TYPEMISMATCH
+			return 0, hresult.DISP_E_TYPEMISMATCH
 		}
 		v = *v.Ref
 	}
 	switch v.VT &^ iisswire.VT_BYREF {
 	case iisswire.VT_I2, iisswire.VT_I4, iisswire.VT_INT:
 		if v.Int < 0 {
-			return 0, DISP_E_OVERFLOW
+			return 0, hresult.DISP_E_OVERFLOW
 		}
 		return uint32(v.Int), S_OK
 	case iisswire.VT_UI1, iisswire.VT_UI2, iisswire.VT_UI4, iisswire.VT_UINT:
@@ -215,5 +216,5 @@ func coerceDWORD(v iisswire.Variant) (uint32, HRESULT) {
 		}
 		return 0, S_OK
 	}
-	return 0, DISP_E_TYPEMISMATCH
+	return 0, hresult.DISP_E_TYPEMISMATCH
 }

@@ -1,6 +1,9 @@
 package iiss
 
-import "github.com/iisctl/iisctl/internal/iisswire"
+import (
+	"github.com/iisctl/iisctl/internal/hresult"
+	"github.com/iisctl/iisctl/internal/iisswire"
+)
 
 // Test-only exports: the wire stubs stay unexported in the package API,
 // but the external tests exercise them byte for byte.
@@ -90,3 +93,26 @@ func DecodeStatusBlob(b []byte, n uint32) ([]ServiceStatus, OffsetUnit, error) {
 	l, u, err := iisswire.DecodeStatusBlob(b, n)
 	return statuses(l), u, err
 }
+
+// HRESULTs of IDispatch and others the API does not export.
+const (
+	S_FALSE                 = hresult.S_FALSE
+	E_NOINTERFACE           = hresult.E_NOINTERFACE
+	E_UNEXPECTED            = hresult.E_UNEXPECTED
+	E_OUTOFMEMORY           = hresult.E_OUTOFMEMORY
+	E_INVALIDARG            = hresult.E_INVALIDARG
+	DISP_E_UNKNOWNINTERFACE = hresult.DISP_E_UNKNOWNINTERFACE
+	DISP_E_MEMBERNOTFOUND   = hresult.DISP_E_MEMBERNOTFOUND
+	DISP_E_PARAMNOTFOUND    = hresult.DISP_E_PARAMNOTFOUND
+	DISP_E_TYPEMISMATCH     = hresult.DISP_E_TYPEMISMATCH
+	DISP_E_UNKNOWNNAME      = hresult.DISP_E_UNKNOWNNAME
+	DISP_E_NONAMEDARGS      = hresult.DISP_E_NONAMEDARGS
+	DISP_E_BADVARTYPE       = hresult.DISP_E_BADVARTYPE
+	DISP_E_EXCEPTION        = hresult.DISP_E_EXCEPTION
+	DISP_E_OVERFLOW         = hresult.DISP_E_OVERFLOW
+	DISP_E_BADINDEX         = hresult.DISP_E_BADINDEX
+	DISP_E_BADPARAMCOUNT    = hresult.DISP_E_BADPARAMCOUNT
+	DISP_E_PARAMNOTOPTIONAL = hresult.DISP_E_PARAMNOTOPTIONAL
+)
+
+var IID_IDispatch = iidIDispatch

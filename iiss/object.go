@@ -22,7 +22,7 @@ const DefaultMaxStatusBuffer = 1 << 20
 var (
 	CLSID_IIisServiceControl = ndr.MustGUID("e8fb8621-588f-11d2-9d61-00c04f79c5fe")
 	IID_IIisServiceControl   = ndr.MustGUID("e8fb8620-588f-11d2-9d61-00c04f79c5fe")
-	IID_IDispatch            = dcom.IID_IDispatch
+	iidIDispatch             = dcom.IID_IDispatch
 )
 
 // objectOptions configures [newObject].
@@ -59,10 +59,10 @@ var _ dcom.Object = (*object)(nil)
 
 // Invoke implements dcom.Object.
 func (s *object) Invoke(ctx context.Context, call *dcom.Call) error {
-	if call.IID != IID_IIisServiceControl && call.IID != IID_IDispatch {
+	if call.IID != IID_IIisServiceControl && call.IID != iidIDispatch {
 		return &rpc.FaultError{Status: rpc.StatusUnknownInterface, DidNotExecute: true}
 	}
-	if call.IID == IID_IDispatch && call.Opnum > iisswire.OpInvoke {
+	if call.IID == iidIDispatch && call.Opnum > iisswire.OpInvoke {
 		return opRangeFault()
 	}
 	ctx = WithCaller(ctx, callerOf(call.Caller))

@@ -106,7 +106,7 @@ func NewServer(backend Service, cfg ServerConfig) (*Server, error) {
 	err := d.Register(&dcom.Class{
 		CLSID: CLSID_IIisServiceControl,
 		Name:  "IIsServiceControl",
-		IIDs:  []ndr.GUID{IID_IIisServiceControl, IID_IDispatch},
+		IIDs:  []ndr.GUID{IID_IIisServiceControl, iidIDispatch},
 		New:   func(context.Context, dcom.Caller) (dcom.Object, error) { return obj, nil },
 	})
 	if err != nil {

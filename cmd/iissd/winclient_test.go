@@ -9,6 +9,7 @@ import (
 
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/internal/hresult"
 	"github.com/iisctl/iisctl/internal/iisswire"
 	"github.com/iisctl/iisctl/internal/winclient"
 	"github.com/iisctl/iisctl/ndr"
@@ -101,7 +102,7 @@ func TestWindowsClassObjectRoad(t *testing.T) {
 				t.Fatalf("IDispatch Start = %v, %v\n%s", hr, err, d.Logs())
 			}
 			waitStates(t, d, map[string]string{"WAS": "Running", "W3SVC": "Running"})
-			if hr, err := disp.CallByName(ctx, "Stopp"); err != nil || hr != iiss.DISP_E_UNKNOWNNAME {
+			if hr, err := disp.CallByName(ctx, "Stopp"); err != nil || hr != hresult.DISP_E_UNKNOWNNAME {
 				t.Errorf("IDispatch unknown name = %v, %v; want DISP_E_UNKNOWNNAME", hr, err)
 			}
 			if err := errors.Join(obj.Release(ctx), disp.Release(ctx)); err != nil {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/hresult"
 	"github.com/iisctl/iisctl/svc"
 )
 
@@ -420,7 +421,7 @@ func (s *Server) change(ctx context.Context, p peer, req Request) Response {
 	hr := iiss.S_OK
 	switch {
 	case errors.Is(err, ErrBadRequest), errors.Is(err, ErrUnsupported):
-		hr = iiss.E_INVALIDARG
+		hr = hresult.E_INVALIDARG
 	case err != nil:
 		hr = iiss.E_FAIL
 	}

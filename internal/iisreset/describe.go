@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/hresult"
 )
 
 // HRESULTs a client meets besides the [MS-IISS] ones (defined by the
@@ -40,10 +41,10 @@ var messages = map[iiss.HRESULT]string{
 		"Run iisreset /enable on that computer to allow it.",
 	iiss.E_NOTIMPL:                 "Not implemented",
 	iiss.E_FAIL:                    "Unspecified error",
-	iiss.E_UNEXPECTED:              "Catastrophic failure",
-	iiss.E_NOINTERFACE:             "No such interface supported",
+	hresult.E_UNEXPECTED:           "Catastrophic failure",
+	hresult.E_NOINTERFACE:          "No such interface supported",
 	iiss.E_ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
-	iiss.E_INVALIDARG:              "The parameter is incorrect.",
+	hresult.E_INVALIDARG:           "The parameter is incorrect.",
 	iiss.ERROR_INSUFFICIENT_BUFFER: "The data area passed to a system call is too small.",
 	ERROR_LOGON_FAILURE:            "Logon failure: unknown user name or bad password.",
 	ERROR_TIMEOUT:                  "This operation returned because the timeout period expired.",

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/hresult"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
 )
@@ -48,7 +49,7 @@ func TestDescribe(t *testing.T) {
 		{"canceled", context.Canceled, "The operation was canceled by the user. (2147943623, 800704c7)"},
 		{"plain", errors.New("boom"), "boom (2147500037, 80004005)"},
 		{"E_FAIL itself", iiss.E_FAIL, "Unspecified error (2147500037, 80004005)"},
-		{"named", iiss.DISP_E_TYPEMISMATCH, "DISP_E_TYPEMISMATCH (2147614725, 80020005)"},
+		{"named", hresult.DISP_E_TYPEMISMATCH, "DISP_E_TYPEMISMATCH (2147614725, 80020005)"},
 		{"unknown", iiss.HRESULT(0x80071234), "Unknown error (2147947060, 80071234)"},
 	}
 	for _, c := range cases {
