@@ -219,8 +219,12 @@ func (s *Server) noteRefusals() {
 	}
 	r, e := a.refused.Load(), a.evicted.Load()
 	st := s.AdmissionStats()
+	since := "start"
+	if !a.lastLog.IsZero() {
+		since = a.lastLog.Format(time.RFC3339)
+	}
 	s.log.Warn("rpc: connections over the limits refused or evicted",
-		"refused", r-a.loggedRefused, "evicted", e-a.loggedEvicted, "since", a.lastLog.Format(time.RFC3339),
+		"refused", r-a.loggedRefused, "evicted", e-a.loggedEvicted, "since", since,
 		"pre_auth", st.PreAuth, "admin", st.Admin, "addresses", st.PerAddrs,
 		"max_conns", s.cfg.MaxConns, "max_conns_per_addr", s.cfg.MaxConnsPerAddr, "admin_reserve", s.cfg.AdminReserve)
 	a.lastLog, a.loggedRefused, a.loggedEvicted = now, r, e

@@ -106,7 +106,7 @@ func (c *serverConn) lingerClose() {
 	tc, ok := c.nc.(interface{ CloseWrite() error })
 	if c.linger && ok && tc.CloseWrite() == nil {
 		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-		io.Copy(io.Discard, io.LimitReader(c.nc, int64(c.srv.cfg.MaxStub)+65536))
+		io.Copy(io.Discard, io.LimitReader(c.nc, int64(c.reasm.max)+65536)) // the call limit in force: small before auth
 	}
 	c.nc.Close()
 }

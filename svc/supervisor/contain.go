@@ -52,7 +52,8 @@ type pidEntry struct {
 	start uint64 // the leader's start time, /proc/PID/stat field 22
 }
 
-// procStat returns the process group and start time of pid.
+// procStat returns the process group and start time of pid; a zombie
+// (exited, not yet reaped) is reported as gone.
 func procStat(pid int) (pgrp int, start uint64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -66,6 +67,9 @@ func procStat(pid int) (pgrp int, start uint64, err error) {
 	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state)
 	if len(f) < 20 {
 		return 0, 0, errors.New("malformed stat")
+	}
+	if f[0] == "Z" || f[0] == "X" {
+		return 0, 0, os.ErrNotExist
 	}
 	pgrp, err1 := strconv.Atoi(f[2])                // field 5
 	start, err2 := strconv.ParseUint(f[19], 10, 64) // field 22
