@@ -218,6 +218,11 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	}
 	auth, err := initiator(h, cfg)
 	if err != nil {
+		if errors.Is(err, kerberos.ErrNoCredentials) {
+			// No ticket cache, keytab or realm: a logon failure (exit 3
+			// in iisctl), with the message saying what to do.
+			return nil, fmt.Errorf("%w: %w", ErrLogonFailure, err)
+		}
 		return nil, err
 	}
 	timeout := cfg.DialTimeout

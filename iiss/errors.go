@@ -233,6 +233,10 @@ func classify(err error, dialing bool) (Kind, HRESULT) {
 			return KindAuthNotSupported, RPC_S_UNKNOWN_AUTHN_SERVICE
 		case rpc.NakTemporaryCongestion, rpc.NakLocalLimitExceeded:
 			return KindBusy, RPC_S_SERVER_TOO_BUSY
+		case rpc.NakInvalidChecksum:
+			// The first security leg failed: a Kerberos AP-REQ the server
+			// refused (wrong key, SPN, clock, replay).
+			return KindLogonFailure, ERROR_LOGON_FAILURE
 		}
 		return KindWrongPort, RPC_S_CALL_FAILED_DNE
 	case errors.As(err, &rej):

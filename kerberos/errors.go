@@ -27,7 +27,7 @@ var (
 	ErrSequence         = errors.New("kerberos: per-message token has an unexpected sequence number")
 	ErrMutual           = errors.New("kerberos: the acceptor's AP-REP does not prove it knows the session key")
 	ErrUnsupported      = errors.New("kerberos: unsupported encryption type")
-	ErrNoCredentials    = errors.New("kerberos: no Kerberos credentials (no ticket cache, keytab or password)")
+	ErrNoCredentials    = errors.New("kerberos: no Kerberos credentials: run kinit (the ticket cache is $KRB5CCNAME), or use a keytab or a password with USER@REALM")
 )
 
 // KRBError is a KRB-ERROR received from a KDC or acceptor, or produced

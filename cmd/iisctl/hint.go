@@ -59,6 +59,9 @@ func hintFor(t Target, err error, c ConnOptions, timeout time.Duration) string {
 	dialing := errors.As(err, &e) && e.Addr != ""
 	switch iiss.Classify(err) {
 	case iiss.KindLogonFailure:
+		if h := kerberosHint(t, err, c); h != "" {
+			return h
+		}
 		var fe *rpc.FaultError
 		if errors.As(err, &fe) && fe.Status == rpc.StatusAccessDenied {
 			// An RPC-level denial: the NTLM logon (auth3) or the authentication

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/iisctl/iisctl/kerberos"
+	"github.com/iisctl/iisctl/rpc"
 )
 
 // wantKerberos decides Kerberos for these flags and --auth: -k, --keytab
@@ -78,3 +83,22 @@ func resolveKerberos(f AuthFlags, conn *ConnOptions, ios *IOStreams, getenv func
 }
 
 func uidString() string { return strconv.Itoa(os.Getuid()) }
+
+// kerberosHint explains a Kerberos failure: each sentinel says what to
+// do (skew, expired ticket, unknown principal, wrong password or keytab).
+// A ticket the server refused shows only as a failed bind.
+func kerberosHint(t Target, err error, c ConnOptions) string {
+	for _, s := range []error{kerberos.ErrSkew, kerberos.ErrExpired, kerberos.ErrNotYetValid, kerberos.ErrUnknownPrincipal,
+		kerberos.ErrPreauth, kerberos.ErrModified, kerberos.ErrNoKey, kerberos.ErrWrongPrincipal, kerberos.ErrReplay,
+		kerberos.ErrNoCredentials, kerberos.ErrMutual} {
+		if errors.Is(err, s) {
+			return strings.TrimPrefix(s.Error(), "kerberos: ") + "."
+		}
+	}
+	var nak *rpc.BindNakError
+	if errors.As(err, &nak) && (c.AuthType == AuthKerberos || c.AuthType == AuthNegotiate) {
+		return fmt.Sprintf("%s refused the Kerberos ticket: check --spn (the server's keytab must hold it), "+
+			"the clocks (within 5 minutes) and that the server's keytab is current.", t)
+	}
+	return ""
+}
