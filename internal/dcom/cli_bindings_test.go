@@ -116,3 +116,22 @@ func TestResolverEndpoint(t *testing.T) {
 type emptyRequest struct{}
 
 func (emptyRequest) MarshalNDR(*ndr.Writer) {}
+
+type authTypeOnly rpc.AuthType
+
+func (a authTypeOnly) AuthType() rpc.AuthType                         { return rpc.AuthType(a) }
+func (a authTypeOnly) NewServerContext() (rpc.SecurityContext, error) { return nil, nil }
+
+// TestSecurityBindingsKerberos: with a Kerberos acceptor the bindings of
+// ServerAlive2, the activation reply and OBJREFs add auth service 16.
+func TestSecurityBindingsKerberos(t *testing.T) {
+	s := NewServer(&ServerConfig{Acceptors: []rpc.Acceptor{authTypeOnly(rpc.AuthTypeNTLM), authTypeOnly(rpc.AuthTypeSPNEGO)}})
+	if got := s.securityBindings(); len(got) != 2 || got[0].AuthnSvc != AuthnWinNT || got[1].AuthnSvc != AuthnGSSNego {
+		t.Fatalf("without Kerberos: %v", got)
+	}
+	s = NewServer(&ServerConfig{Acceptors: []rpc.Acceptor{authTypeOnly(rpc.AuthTypeNTLM), authTypeOnly(rpc.AuthTypeSPNEGO), authTypeOnly(rpc.AuthTypeKerberos)}})
+	got := s.resolverBindings(nil).SecurityBindings
+	if len(got) != 3 || got[2].AuthnSvc != AuthnGSSKerb || got[1].AuthnSvc != AuthnGSSNego {
+		t.Fatalf("with Kerberos: %v", got)
+	}
+}
