@@ -233,3 +233,46 @@ func acceptThen(t *testing.T, f func(net.Conn)) string {
 	}()
 	return l.Addr().String()
 }
+
+// TestDialUsesInjectedDialer: every TCP connection Dial makes (activator,
+// then object exporter) goes through ClientConfig.Dial, and so does the
+// authentication's randomness through ClientConfig.Rand.
+func TestDialUsesInjectedDialer(t *testing.T) {
+	t.Parallel()
+	addr, _ := publicServer(t)
+	var dials []string
+	var randBytes int
+	cfg := as(adminUser, adminPass)
+	cfg.Dial = func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials = append(dials, a)
+		var d net.Dialer
+		return d.DialContext(ctx, network, a)
+	}
+	cfg.Rand = readerFunc(func(p []byte) (int, error) {
+		randBytes += len(p)
+		for i := range p {
+			p[i] = byte(i)
+		}
+		return len(p), nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := iiss.Dial(ctx, addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(dials) != 2 || dials[0] != addr || dials[1] != c.RemoteAddr() {
+		t.Fatalf("dials %v; want the activator %s, then the object %s", dials, addr, c.RemoteAddr())
+	}
+	if randBytes == 0 {
+		t.Fatal("the authentication did not draw from ClientConfig.Rand")
+	}
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
