@@ -276,3 +276,32 @@ func TestDialUsesInjectedDialer(t *testing.T) {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestDialServerAtItsLimit: a server at its connection limit refuses the
+// bind (bind_nak local_limit_exceeded): ErrServerBusy, which is also
+// ErrConnectionClosed, exit code 10 in iisctl.
+func TestDialServerAtItsLimit(t *testing.T) {
+	t.Parallel()
+	mgr := svctest.NewFake(svctest.Web())
+	t.Cleanup(func() { mgr.Close() })
+	addr := serveLoopback(t, iiss.NewLocal(mgr, iiss.LocalOptions{}),
+		iiss.ServerConfig{Limits: iiss.Limits{MaxConnsPerAddr: 1, HandshakeTimeout: time.Minute}})
+	hold, err := net.Dial("tcp", addr) // an unauthenticated connection takes the one slot
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err2 error
+	// The server counts the held connection once it has accepted it.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		var c *iiss.Client
+		if c, err2 = iiss.Dial(ctx, addr, as(adminUser, adminPass)); err2 == nil {
+			c.Close()
+			continue
+		}
+		break
+	}
+	wantKind(t, "Dial", err2, iiss.KindBusy, iiss.ErrServerBusy, iiss.ErrConnectionClosed)
+}
