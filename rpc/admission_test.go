@@ -453,3 +453,26 @@ func TestHandshakeDeadline(t *testing.T) {
 		t.Fatal("unauthenticated connection outlived the handshake deadline")
 	}
 }
+
+// TestRefusedCallEvent: a call below the required level reaches
+// OnSecurityEvent with who, from where, mechanism and reason.
+func TestRefusedCallEvent(t *testing.T) {
+	prov := &fakeProvider{typ: AuthTypeNTLM, legs: 3, password: "pw"}
+	evs := make(chan SecurityEvent, 4)
+	_, addr := startServer(t, &ServerConfig{MinLevel: AuthLevelPrivacy, Acceptors: []Acceptor{prov},
+		OnSecurityEvent: func(e SecurityEvent) { evs <- e }})
+	c := dial(t, addr, nil)
+	pc := mustBind(t, c, testIface, &BindOptions{Auth: &AuthOptions{Initiator: prov, Level: AuthLevelIntegrity}})
+	if _, err := c.Call(ctxT(t), pc, 0, nil, []byte{1}); err == nil {
+		t.Fatal("integrity call accepted by a privacy server")
+	}
+	select {
+	case e := <-evs:
+		if e.Kind != "call" || e.User != `TEST\alice` || e.Mechanism != "NTLM" || !strings.Contains(e.Reason, "downgrade") ||
+			!strings.HasPrefix(e.Remote, "127.0.0.1:") {
+			t.Fatalf("event %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+}

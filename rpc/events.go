@@ -20,6 +20,10 @@ type SecurityEvent struct {
 	Err       error
 }
 
+// MechanismName names an auth type as the audit trail shows it (NTLM,
+// SPNEGO, Kerberos, none).
+func MechanismName(t AuthType) string { return t.mechanism() }
+
 // mechanism names an auth type as the audit trail shows it.
 func (t AuthType) mechanism() string {
 	switch t {
@@ -44,6 +48,19 @@ func (c *serverConn) securityEvent(ev SecurityEvent) {
 	ev.Time = time.Now()
 	ev.Remote, ev.Local = c.nc.RemoteAddr().String(), c.nc.LocalAddr().String()
 	f(ev)
+}
+
+// refusedCall reports a call refused by the RPC layer (a verifier that
+// does not verify, an unusable context, a level too low).
+func (c *serverConn) refusedCall(ac *authContext, reason string, err error) {
+	ev := SecurityEvent{Kind: "call", Reason: reason, Err: err}
+	if ac != nil {
+		ev.Mechanism, ev.Level = ac.typ.mechanism(), ac.level
+		if ac.done && !ac.failed {
+			ev.User = ac.sc.Peer().String()
+		}
+	}
+	c.securityEvent(ev)
 }
 
 // logonReason classifies a handshake failure for the audit trail.

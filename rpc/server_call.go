@@ -23,6 +23,7 @@ func (c *serverConn) handleRequest(p *PDU, raw []byte, l layout) bool {
 	}
 	if err := unprotect(raw, p, l, c.callAuth); err != nil {
 		c.log.Warn("rpc: request verifier rejected", "call_id", p.CallID, "err", err)
+		c.refusedCall(c.callAuth, "request verifier rejected (tampered or replayed)", err)
 		c.fault(p.CallID, 0, StatusAccessDenied, false)
 		return false
 	}
@@ -53,6 +54,7 @@ func (c *serverConn) requestAuth(p *PDU) (*authContext, bool) {
 	ac := c.auths[v.ContextID]
 	if ac == nil || !ac.done || ac.failed || ac.typ != v.Type || ac.level != v.Level {
 		c.log.Warn("rpc: request under an unusable security context", "auth_context_id", v.ContextID, "call_id", p.CallID)
+		c.refusedCall(ac, "request under an unusable security context", nil)
 		return nil, false
 	}
 	return ac, true
@@ -73,6 +75,7 @@ func (c *serverConn) dispatch(first *PDU, stub []byte, ac *authContext) bool {
 	}
 	if lvl, need := c.levelOf(ac), c.minLevel(ifc); lvl < need {
 		c.log.Warn("rpc: auth level too low", "interface", ifc.UUID.String(), "level", lvl, "need", need)
+		c.refusedCall(ac, fmt.Sprintf("authentication level %d below the required %d (downgrade)", lvl, need), nil)
 		c.fault(first.CallID, req.ContextID, StatusAccessDenied, false)
 		return false
 	}

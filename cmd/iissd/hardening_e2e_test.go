@@ -37,14 +37,26 @@ func TestE2ERefusedLogonAudited(t *testing.T) {
 	d := startReady(t, demoOptions{})
 	r := cli(t, []string{"IISCTL_PASSWORD=not-the-password"}, "status", d.Target(), "-u", testAdmin)
 	wantCode(t, r, 3)
+	r = cli(t, []string{"IISCTL_PASSWORD=" + testUserPass}, "status", d.Target(), "-u", testUser)
+	wantCode(t, r, 3)
+	var logon, call bool
 	for _, m := range auditLines(t, d) {
-		if m["method"] == "Logon" && m["user"] != "" && strings.HasSuffix(m["user"].(string), testAdmin) &&
-			strings.HasPrefix(m["addr"].(string), "127.0.0.1:") && m["reason"] == "bad credentials" &&
-			(m["mechanism"] == "NTLM" || m["mechanism"] == "SPNEGO") && m["result"] == "E_ACCESSDENIED" {
-			return
+		user, _ := m["user"].(string)
+		addr, _ := m["addr"].(string)
+		if m["result"] != "E_ACCESSDENIED" || !strings.HasPrefix(addr, "127.0.0.1:") {
+			continue
+		}
+		switch {
+		case m["method"] == "Logon" && strings.HasSuffix(user, testAdmin) && m["reason"] == "bad credentials" &&
+			(m["mechanism"] == "NTLM" || m["mechanism"] == "SPNEGO"):
+			logon = true
+		case m["method"] == "Call" && strings.HasSuffix(user, testUser) && strings.Contains(m["reason"].(string), "not an administrator"):
+			call = true
 		}
 	}
-	t.Fatalf("no audit record of the refused logon\n%s", d.Logs())
+	if !logon || !call {
+		t.Fatalf("audit records: refused logon %v, refused non-administrator %v\n%s", logon, call, d.Logs())
+	}
 }
 
 // TestE2EQuietInfoLog is point 6: at the default level a connection

@@ -159,6 +159,7 @@ func (s *Server) activate(ctx context.Context, c *rpc.Call, clsid ndr.GUID, iids
 	deny := func(hr HRESULT, why string) ([]ActivatedInterface, HRESULT) {
 		s.log.Warn("dcom: activation denied", "reason", why, "hresult", fmt.Sprintf("0x%08X", uint32(hr)),
 			"caller", c.Peer.String(), "addr", c.RemoteAddr, "level", c.AuthLevel, "clsid", clsid.String())
+		s.refused(c, "activation denied: "+why)
 		return nil, hr
 	}
 	if c.AuthLevel < rpc.AuthLevelIntegrity || !c.Peer.Authenticated() {

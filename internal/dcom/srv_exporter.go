@@ -77,6 +77,7 @@ func (s *Server) serveORPC(ctx context.Context, c *rpc.Call) ([]byte, error) {
 	caller := callerOf(c)
 	if err := authorize(tg.class, caller); err != nil {
 		s.log.Warn("dcom: call denied", "caller", c.Peer.String(), "addr", c.RemoteAddr, "class", tg.class.Name, "err", err)
+		s.refused(c, "call denied: "+err.Error())
 		return nil, errAccessDenied
 	}
 	w := ndr.NewWriter(c.Syntax)

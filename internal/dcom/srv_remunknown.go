@@ -32,6 +32,7 @@ func (s *Server) serveRemUnknown(ctx context.Context, c *rpc.Call) ([]byte, erro
 	}
 	if !s.mayUseRemUnknown(callerOf(c)) {
 		s.log.Warn("dcom: IRemUnknown call denied", "caller", c.Peer.String(), "addr", c.RemoteAddr)
+		s.refused(c, "IRemUnknown call denied")
 		return nil, errRemAccessDenied
 	}
 	var out ndr.Marshaler

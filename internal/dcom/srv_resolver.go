@@ -55,6 +55,7 @@ func (s *Server) serveResolver(ctx context.Context, c *rpc.Call) ([]byte, error)
 	}
 	if c.AuthLevel < rpc.AuthLevelIntegrity {
 		s.log.Warn("dcom: resolver call below integrity denied", "op", c.Opnum, "caller", c.Peer.String(), "addr", c.RemoteAddr, "level", c.AuthLevel)
+		s.refused(c, "resolver call below packet integrity")
 		return nil, errAccessDenied
 	}
 	var out ndr.Marshaler
