@@ -18,7 +18,9 @@ import (
 // packet privacy, without malformed packets or expert errors with or
 // without the key, for both the Windows-shaped client (the replayed
 // Windows RemoteGetClassObject stub, NDR20+NDR64+features binds,
-// verification trailers) and impacket. With
+// verification trailers; raw NTLM on the exporter) and impacket; and the
+// Windows-shaped client's SPNEGO fallback without malformed packets (see
+// spnegoFallback for what is checked once decrypted). With
 // the key it finds RemoteGetClassObject with our CLSID, the IClassFactory
 // reference in PropsOutInfo, the RemQueryInterface for IClassFactory2
 // answered E_NOINTERFACE, and the OBJREF_STANDARDs.
@@ -26,16 +28,17 @@ func TestTsharkClassObject(t *testing.T) {
 	rec := winclient.Load(t)
 	peertest.Tshark(t)
 	d := impacketDemo(t, 8)
-	for _, client := range []string{"winclient", "impacket"} {
+	for _, client := range []string{"winclient", "winclient-spnego", "impacket"} {
 		t.Run(client, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			c := captureDemo(t, ctx, d)
-			if client == "impacket" {
+			switch client {
+			case "impacket":
 				recs := runImpacket(t, d, impacketArgs{User: testAdmin, Password: testAdminPass, Activation: "classobject"}, "status")
 				wantOps(t, recs, "activate", "qi_classfactory2", "create", "create", "release_factory", "status")
-			} else {
-				windowsRoad(t, ctx, d, rec)
+			default:
+				windowsRoad(t, ctx, d, rec, client == "winclient")
 			}
 			c.Stop()
 			if dir := os.Getenv("IISCTL_KEEP_PCAP"); dir != "" {
@@ -44,6 +47,10 @@ func TestTsharkClassObject(t *testing.T) {
 				}
 			}
 			c.AssertWellFormed(t)
+			if client == "winclient-spnego" {
+				spnegoFallback(t, c)
+				return
+			}
 			filter := "(" + peertest.MalformedFilter + ") && !udp"
 			if out := strings.TrimSpace(c.Decode(t, append(slices.Clone(ntlmKey), "-Y", filter)...)); out != "" {
 				t.Errorf("tshark reports malformed packets or expert errors once decrypted:\n%s\n%s", out,
@@ -99,16 +106,42 @@ func TestTsharkClassObject(t *testing.T) {
 	}
 }
 
-// windowsRoad runs the Windows-shaped class-object road once: class
-// object, IClassFactory2, CreateInstance, Status, releases.
-func windowsRoad(t *testing.T, ctx context.Context, d *demoServer, rec *winclient.Recording) {
+// spnegoFallback checks, in a capture of the Windows-shaped road with
+// SPNEGO on the exporter, that Wireshark sees the fallback as Windows
+// does it: the bind's NegTokenInit offers MS-KRB5, KRB5, NEGOEX and
+// NTLMSSP, the acceptor selects NTLMSSP, and NTLM's three messages run
+// in alter_context; with the key, the first sealed request (the
+// RemQueryInterface for IClassFactory2) decrypts and dissects. Wireshark
+// 4.0 loses its RC4 state after the first sealed PDU of such a four-leg
+// exchange (the three-leg one decrypts throughout, and both of our ends
+// agree), so later PDUs are not checked once decrypted.
+func spnegoFallback(t *testing.T, c *peertest.Capture) {
 	t.Helper()
-	// Raw NTLM on the exporter: with the Kerberos-first SPNEGO offer
-	// (four legs) Wireshark 4.0 decrypts the first sealed PDU of each
-	// direction and then loses the RC4 state, although both ends (and
-	// the same exchange with raw NTLM) agree; the SPNEGO road is tested
-	// end to end in TestWindowsClassObjectRoad.
-	cfg := &winclient.Config{Addr: d.Act.String(), User: testAdmin, Password: testAdminPass, Rec: rec, RawNTLM: true}
+	mechs := c.Fields(t, "spnego.MechType", "spnego.MechType")
+	if len(mechs) == 0 || mechs[0][0] != "1.2.840.48018.1.2.2,1.2.840.113554.1.2.2,1.3.6.1.4.1.311.2.2.30,1.3.6.1.4.1.311.2.2.10" {
+		t.Errorf("NegTokenInit mechanisms %v, want MS-KRB5, KRB5, NEGOEX, NTLMSSP", mechs)
+	}
+	if rows := c.Fields(t, "spnego.supportedMech == 1.3.6.1.4.1.311.2.2.10", "frame.number"); len(rows) == 0 {
+		t.Error("no negTokenResp selecting NTLMSSP")
+	}
+	for _, m := range []string{"1", "2", "3"} {
+		if rows := c.Fields(t, "ntlmssp.messagetype == "+m+" && (dcerpc.pkt_type == 14 || dcerpc.pkt_type == 15)", "frame.number"); len(rows) == 0 {
+			t.Errorf("no NTLM message type %s in alter_context", m)
+		}
+	}
+	args := append(slices.Clone(ntlmKey), "-Y", "dcom.iid == b196b28f-bab4-101a-b69c-00aa00341d07", "-T", "fields", "-e", "frame.number")
+	if strings.TrimSpace(c.Decode(t, args...)) == "" {
+		t.Error("decrypted, tshark dissected no RemQueryInterface for IClassFactory2")
+	}
+}
+
+// windowsRoad runs the Windows-shaped class-object road once: class
+// object, IClassFactory2, CreateInstance, Status, releases; with rawNTLM
+// the exporter is authenticated with raw NTLM rather than the captured
+// Kerberos-first SPNEGO offer.
+func windowsRoad(t *testing.T, ctx context.Context, d *demoServer, rec *winclient.Recording, rawNTLM bool) {
+	t.Helper()
+	cfg := &winclient.Config{Addr: d.Act.String(), User: testAdmin, Password: testAdminPass, Rec: rec, RawNTLM: rawNTLM}
 	co, err := winclient.GetClassObject(ctx, cfg, iiss.CLSID_IIisServiceControl)
 	if err != nil {
 		t.Fatalf("class object: %v\n%s", err, d.Logs())
