@@ -6,6 +6,7 @@ package rpc_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"testing"
@@ -186,5 +187,53 @@ func TestKerberosRefusedTicket(t *testing.T) {
 				t.Fatalf("bob seen as %+v", got.Peer)
 			}
 		})
+	}
+}
+
+// replayInitiator sends a recorded AP-REQ as its first token.
+type replayInitiator struct {
+	rpc.Initiator
+	first []byte
+}
+
+type replayCtx struct {
+	rpc.SecurityContext
+	first []byte
+	sent  bool
+}
+
+func (r replayInitiator) NewClientContext() (rpc.SecurityContext, error) {
+	sc, err := r.Initiator.NewClientContext()
+	return &replayCtx{SecurityContext: sc, first: r.first}, err
+}
+
+func (c *replayCtx) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
+	if !c.sent {
+		c.sent = true
+		return c.first, false, nil
+	}
+	return c.SecurityContext.Step(ctx, in)
+}
+
+// TestKerberosReplayedAuthenticator: an AP-REQ seen once is refused with
+// bind_nak on a second connection (KRB_AP_ERR_REPEAT), and the server
+// keeps serving fresh authenticators.
+func TestKerberosReplayedAuthenticator(t *testing.T) {
+	srv := startKrbServer(t)
+	in := srv.initiator(rpc.AuthTypeKerberos, krbtest.Etypes[0].ID, "alice")
+	c, tap := dialTap(t, srv.addr, nil)
+	authBind(t, c, ntlmIface, in, rpc.AuthLevelPrivacy)
+	bind := splitPDUs(t, bytes.Join(tap.sent(), nil))[0]
+	c2, _ := dialTap(t, srv.addr, nil)
+	_, err := c2.Bind(tctx(t), ntlmIface, &rpc.BindOptions{Auth: &rpc.AuthOptions{
+		Initiator: replayInitiator{Initiator: in, first: bind.Auth.Token}, Level: rpc.AuthLevelPrivacy}})
+	var nak *rpc.BindNakError
+	if !errors.As(err, &nak) {
+		t.Fatalf("replayed AP-REQ: %v, want bind_nak", err)
+	}
+	c3, _ := dialTap(t, srv.addr, nil)
+	pc := authBind(t, c3, ntlmIface, in, rpc.AuthLevelPrivacy)
+	if _, err := c3.Call(tctx(t), pc, echoOpnum, nil, []byte("fresh")); err != nil {
+		t.Fatal(err)
 	}
 }
