@@ -45,6 +45,8 @@ level = "info"
 audit = "-"
 [backend]
 log_dir = "$tmp/logs"
+[limits]
+max_conns = 30000                # the memory figure holds 10,000 connections
 [[service]]
 name = "WAS"
 display_name = "Windows Process Activation Service"

@@ -155,6 +155,9 @@ func (s *Server) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
 			return nil, false, s.fail(err)
 		}
 		s.state = serverDone
+		// The handshake messages served the MIC; an established context
+		// lives as long as its connection, so it keeps only the session.
+		s.negotiate, s.challenge, s.chal = nil, nil, ChallengeMessage{}
 		return nil, true, nil
 	default:
 		return nil, false, fmt.Errorf("%w: acceptor already finished", ErrUnexpectedStep)

@@ -3,7 +3,6 @@ package ntlm
 import (
 	"crypto/hmac"
 	"crypto/md5"
-	"crypto/rc4"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
@@ -21,13 +20,12 @@ type direction struct {
 	signKey [16]byte
 	sealKey [16]byte
 	hmac    hash.Hash // HMAC_MD5 keyed with signKey, reused
-	rc4     rc4.Cipher
+	rc4     rc4State
 	seq     uint32
 }
 
 func (d *direction) resetRC4() {
-	c, _ := rc4.NewCipher(d.sealKey[:]) // 16-byte key: never an error
-	d.rc4 = *c
+	d.rc4.reset(d.sealKey[:])
 }
 
 // Session is the per-message security of an established NTLM context
