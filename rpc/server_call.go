@@ -54,7 +54,9 @@ func (c *serverConn) requestAuth(p *PDU) (*authContext, bool) {
 	ac := c.auths[v.ContextID]
 	if ac == nil || !ac.done || ac.failed || ac.typ != v.Type || ac.level != v.Level {
 		c.log.Warn("rpc: request under an unusable security context", "auth_context_id", v.ContextID, "call_id", p.CallID)
-		c.refusedCall(ac, "request under an unusable security context", nil)
+		if ac == nil || !ac.failed { // a failed handshake was audited as a refused logon
+			c.refusedCall(ac, "request under an unusable security context", nil)
+		}
 		return nil, false
 	}
 	return ac, true
