@@ -107,10 +107,16 @@ func runServe(ctx context.Context, f serveFlags, stdout, stderr io.Writer) error
 	}
 	ctx, cancel := shutdownContext(ctx, stderr)
 	defer cancel()
+	var err error
 	if f.demo {
-		return serveDemo(ctx, f, stdout, stderr)
+		err = serveDemo(ctx, f, stdout, stderr)
+	} else {
+		err = serveConfigFile(ctx, f, stderr)
 	}
-	return serveConfigFile(ctx, f, stderr)
+	if forcedExit(ctx) {
+		return &silentExit{1}
+	}
+	return err
 }
 
 func serveConfigFile(ctx context.Context, f serveFlags, stderr io.Writer) error {

@@ -18,8 +18,31 @@ import (
 
 // forcer runs what a second signal asks: end now.
 type forcer struct {
-	mu  sync.Mutex
-	fns []func()
+	mu     sync.Mutex
+	fns    []func()
+	forced chan struct{} // closed by the second signal
+	ran    chan struct{} // closed once the registered functions ran
+}
+
+// forcedExit says whether a second signal forced the exit; if so it
+// waits (bounded) until the services were killed. The main path and the
+// signal's goroutine then both end iissd with status 1, whichever is
+// first.
+func forcedExit(ctx context.Context) bool {
+	fc, ok := ctx.Value(forcerKey{}).(*forcer)
+	if !ok {
+		return false
+	}
+	select {
+	case <-fc.forced:
+	default:
+		return false
+	}
+	select {
+	case <-fc.ran:
+	case <-time.After(5 * time.Second):
+	}
+	return true
 }
 
 type forcerKey struct{}
@@ -56,7 +79,7 @@ func (fc *forcer) run() {
 // with status 1.
 func shutdownContext(parent context.Context, stderr io.Writer) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
-	fc := &forcer{}
+	fc := &forcer{forced: make(chan struct{}), ran: make(chan struct{})}
 	ctx = context.WithValue(ctx, forcerKey{}, fc)
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -71,7 +94,9 @@ func shutdownContext(parent context.Context, stderr io.Writer) (context.Context,
 		select {
 		case s := <-sig:
 			fmt.Fprintf(stderr, "iissd: second signal (%v): exiting now; the supervised services are killed\n", s)
+			close(fc.forced)
 			fc.run()
+			close(fc.ran)
 			os.Exit(1)
 		case <-done:
 		}
