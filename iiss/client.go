@@ -36,7 +36,12 @@ type Client struct {
 	// until then). Warm calls thus move a few hundred bytes instead of
 	// the initial guess.
 	statusHint atomic.Uint32
+	mech       Mechanism // how Dial authenticated
 }
+
+// Mechanism says how the client authenticated (Kerberos or NTLM, through
+// which provider, and why negotiate fell back to NTLM).
+func (c *Client) Mechanism() Mechanism { return c.mech }
 
 // newClient returns a Client over conn; status tunes the Status retry loop.
 func newClient(conn clientConn, status statusFetchOptions) *Client {

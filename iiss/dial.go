@@ -167,6 +167,15 @@ type ClientConfig struct {
 func kerberosConfig(host string, cfg ClientConfig) (*kerberos.ClientConfig, error) {
 	c := cfg.Credentials
 	realm := strings.ToUpper(c.Domain)
+	if !strings.Contains(realm, ".") && cfg.KDC == "" {
+		// A NetBIOS domain (-u CORP\alice) names the krb5.conf realm whose
+		// first label it is.
+		if conf, err := kerberos.LoadConfig("", "", ""); err == nil {
+			if r := realmFor(c.Domain, conf); r != "" {
+				realm = r
+			}
+		}
+	}
 	if c.CCache == "" && realm == "" {
 		return nil, fmt.Errorf("iiss: Kerberos with a password or keytab needs the realm: Credentials.Domain (USER@REALM): %w", kerberos.ErrNoCredentials)
 	}
@@ -216,7 +225,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	if cfg.Credentials.User == "" && !(cfg.Credentials.CCache != "" && (cfg.Auth == AuthKerberos || cfg.Auth == AuthNegotiate)) {
 		return nil, fmt.Errorf("iiss: a user name is required (the server allows administrators only)")
 	}
-	auth, err := initiator(h, cfg)
+	auth, mech, err := initiator(ctx, h, cfg)
 	if err != nil {
 		if errors.Is(err, kerberos.ErrNoCredentials) {
 			// No ticket cache, keytab or realm: a logon failure (exit 3
@@ -239,7 +248,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 		return nil, dialError(ctx, h, port, timeout, err)
 	}
 	c := newClient(itf, statusFetchOptions{InitialSize: cfg.StatusBufferSize})
-	c.itf, c.addr = itf, itf.RemoteAddr()
+	c.itf, c.addr, c.mech = itf, itf.RemoteAddr(), mech
 	return c, nil
 }
 
@@ -272,8 +281,35 @@ func containsColon(s string) bool {
 	return false
 }
 
-// initiator makes the security provider cfg.Auth names for host.
-func initiator(host string, cfg ClientConfig) (rpc.Initiator, error) {
+// Mechanism says how a Client authenticated: the mechanism ("Kerberos"
+// or "NTLM"), the provider (auth type) it went through, and, when
+// AuthNegotiate could not use Kerberos, why.
+type Mechanism struct {
+	Name     string // "Kerberos" or "NTLM"
+	Provider string // "negotiate" (SPNEGO, 9), "kerberos" (16), "ntlm" (10), "spnego" (9)
+	Fallback string // why negotiate fell back to NTLM; "" otherwise
+}
+
+// String renders "Kerberos (negotiate)" and the like.
+func (m Mechanism) String() string {
+	s := m.Name + " (" + m.Provider + ")"
+	if m.Fallback != "" {
+		s += ": Kerberos not possible: " + m.Fallback
+	}
+	return s
+}
+
+// initiator makes the security provider cfg.Auth names for host and says
+// which mechanism it uses. AuthNegotiate with a password and a domain
+// tries Kerberos first (kerberosForPassword) and uses NTLM only when
+// Kerberos is impossible.
+func initiator(ctx context.Context, host string, cfg ClientConfig) (rpc.Initiator, Mechanism, error) {
+	m := Mechanism{Name: "NTLM", Provider: cfg.Auth.String()}
+	i, err := initiatorFor(ctx, host, cfg, &m)
+	return i, m, err
+}
+
+func initiatorFor(ctx context.Context, host string, cfg ClientConfig, m *Mechanism) (rpc.Initiator, error) {
 	c := cfg.Credentials
 	nc := ntlm.ClientConfig{User: c.User, Domain: c.Domain, Password: c.Password, Rand: cfg.Rand, Now: cfg.Now}
 	if len(c.NTHash) != 0 {
@@ -289,18 +325,29 @@ func initiator(host string, cfg ClientConfig) (rpc.Initiator, error) {
 		return spnego.Initiator{Config: nc}, nil
 	case AuthNegotiate:
 		if c.CCache == "" && c.Keytab == "" {
-			return spnego.Initiator{Config: nc}, nil
+			kc, why, err := kerberosForPassword(ctx, host, cfg)
+			if err != nil {
+				return nil, err
+			}
+			if kc == nil {
+				m.Fallback = why
+				return spnego.Initiator{Config: nc}, nil
+			}
+			m.Name = "Kerberos"
+			return spnego.Initiator{Kerberos: kc}, nil
 		}
 		kc, err := kerberosConfig(host, cfg)
 		if err != nil {
 			return nil, err
 		}
+		m.Name = "Kerberos"
 		return spnego.Initiator{Kerberos: kc}, nil
 	case AuthKerberos:
 		kc, err := kerberosConfig(host, cfg)
 		if err != nil {
 			return nil, err
 		}
+		m.Name = "Kerberos"
 		return kerberos.Initiator{Config: *kc}, nil
 	}
 	return nil, fmt.Errorf("iiss: unknown authentication %v", cfg.Auth)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/internal/hresult"
+	"github.com/iisctl/iisctl/kerberos"
 	"github.com/iisctl/iisctl/ntlm"
 	"github.com/iisctl/iisctl/rpc"
 )
@@ -214,7 +215,7 @@ func classify(err error, dialing bool) (Kind, HRESULT) {
 	var dns *net.DNSError
 	var op *net.OpError
 	switch {
-	case errors.Is(err, ntlm.ErrLogonFailure), errors.Is(err, rpc.ErrAuth):
+	case errors.Is(err, ntlm.ErrLogonFailure), errors.Is(err, rpc.ErrAuth), errors.Is(err, kerberos.ErrPreauth):
 		return KindLogonFailure, ERROR_LOGON_FAILURE
 	case errors.As(err, &h):
 		return kindOf(h), h

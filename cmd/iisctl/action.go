@@ -45,6 +45,7 @@ type ActionOptions struct {
 	TimeoutSet bool
 	NoForce    bool
 	JSON       bool
+	Verbose    bool // -v: say how each host authenticated (on stderr)
 	Parallel   int
 	Watch      bool          // status: repeat every Interval until Ctrl-C
 	Interval   time.Duration // --interval, for --watch

@@ -65,6 +65,9 @@
 //	                     service_specific_exit_code, checkpoint, wait_hint_ms;
 //	                     an empty array for the other commands
 //	duration_ms  number  time spent on the host, connection included
+//	mechanism    string  "Kerberos" or "NTLM" once connected, else ""
+//	auth_provider string negotiate, kerberos, ntlm or spnego
+//	kerberos_fallback string  negotiate used NTLM: why (omitted otherwise)
 //
 // Fields are only ever added.
 //

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,7 +22,17 @@ type hostResult struct {
 	Step     string // for restart: the step that failed ("stop" or "start")
 	Services []iiss.ServiceStatus
 	Duration time.Duration
-	CallDur  time.Duration // how long the last call (the failing one) took
+	CallDur  time.Duration   // how long the last call (the failing one) took
+	Mech     *iiss.Mechanism // how the connection authenticated; nil if unknown
+}
+
+// mechanismOf asks a connection how it authenticated (*iiss.Client can).
+func mechanismOf(c Conn) *iiss.Mechanism {
+	if m, ok := c.(interface{ Mechanism() iiss.Mechanism }); ok {
+		mech := m.Mechanism()
+		return &mech
+	}
+	return nil
 }
 
 // runFleet runs o on every target, at most o.Parallel at once, and
@@ -49,6 +60,10 @@ func runHost(ctx context.Context, o *ActionOptions, cred Credentials, t Target, 
 	r := hostResult{Target: t}
 	conn, err := dial(ctx, o.Dial, t, cred, o.Conn)
 	if err == nil {
+		r.Mech = mechanismOf(conn)
+		if o.Verbose && r.Mech != nil {
+			fmt.Fprintf(o.IO.ErrOut, "%s: authenticated with %s\n", t.Host, r.Mech)
+		}
 		var watched sync.WaitGroup
 		callDone := make(chan struct{})
 		wctx, stopWatch := context.WithCancel(ctx)

@@ -36,6 +36,11 @@ Kerberos flags:
   --realm REALM, --kdc HOST  when there is no krb5.conf ($KRB5_CONFIG)
 With -k or --keytab, or a password and --auth kerberos, iisctl uses
 Kerberos; -u USER@REALM -p/--password-stdin gets a ticket with a password.
+With --auth negotiate (the default) a domain account's password
+(-u CORP\USER: the krb5.conf realm whose first label is CORP) gets
+tickets from the domain's KDC too, no kinit; NTLM only when Kerberos is
+impossible (no realm or KDC, no ticket for the SPN). -v and --json say
+which mechanism was used.
 
 Connection flags:
   --auth-level LEVEL         integrity or privacy (default privacy); DCOM
@@ -97,6 +102,10 @@ const jsonHelp = `--json prints an array with one object per host, in the order 
     type, controls_accepted     dwServiceType, dwControlsAccepted
     win32_exit_code, service_specific_exit_code, checkpoint, wait_hint_ms
   duration_ms  number   time spent on the host, connection included
+  mechanism    string   "Kerberos" or "NTLM" once connected, else ""
+  auth_provider string  negotiate, kerberos, ntlm or spnego (--auth as used)
+  kerberos_fallback string  present when negotiate used NTLM: why Kerberos
+                        was impossible
 
 Fields are only ever added, never renamed or removed.
 `

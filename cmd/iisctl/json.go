@@ -22,6 +22,12 @@ type jsonHost struct {
 	Step       string        `json:"step"`
 	Services   []jsonService `json:"services"`
 	DurationMS int64         `json:"duration_ms"`
+	// Mechanism is "Kerberos" or "NTLM" once connected, else "";
+	// AuthProvider the --auth provider used; KerberosFallback why
+	// negotiate used NTLM.
+	Mechanism        string `json:"mechanism"`
+	AuthProvider     string `json:"auth_provider"`
+	KerberosFallback string `json:"kerberos_fallback,omitempty"`
 }
 
 // jsonService is one SERVICE_STATUS entry ([MS-IISS] 2.2.1).
@@ -57,6 +63,9 @@ func toJSON(op Op, r hostResult) jsonHost {
 	}
 	if r.Err != nil {
 		j.Error = iisreset.Message(r.Err)
+	}
+	if r.Mech != nil {
+		j.Mechanism, j.AuthProvider, j.KerberosFallback = r.Mech.Name, r.Mech.Provider, r.Mech.Fallback
 	}
 	for _, s := range r.Services {
 		j.Services = append(j.Services, serviceJSON(s))

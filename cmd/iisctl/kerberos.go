@@ -33,7 +33,12 @@ func wantKerberos(f AuthFlags, t AuthType, getenv func(string) string) bool {
 func resolveKerberos(f AuthFlags, conn *ConnOptions, ios *IOStreams, getenv func(string) string) (Credentials, bool, error) {
 	conn.SPN, conn.KDC = f.SPN, f.KDC
 	if !wantKerberos(f, conn.AuthType, getenv) {
-		if conn.AuthType == AuthNegotiate {
+		// negotiate with a password stays negotiate for a domain account
+		// (-u CORP\alice, alice@corp.example): the library tries Kerberos
+		// with the password (tickets from the domain's KDC, no kinit) and
+		// uses NTLM only when Kerberos is impossible. A local account or
+		// --hashes is NTLM, as before.
+		if conn.AuthType == AuthNegotiate && (f.Hashes != "" || !hasDomain(f.User, getenv)) {
 			conn.AuthType = AuthNTLM
 		}
 		return Credentials{}, false, nil
@@ -101,4 +106,13 @@ func kerberosHint(t Target, err error, c ConnOptions) string {
 			"the clocks (within 5 minutes) and that the server's keytab is current.", t)
 	}
 	return ""
+}
+
+// hasDomain reports whether the user (-u, else $IISCTL_USER) names a domain.
+func hasDomain(user string, getenv func(string) string) bool {
+	if user == "" {
+		user = getenv(EnvUser)
+	}
+	dom, _ := splitUser(user)
+	return dom != ""
 }

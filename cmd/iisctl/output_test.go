@@ -102,7 +102,9 @@ func TestJSON(t *testing.T) {
     "error": "",
     "step": "",
     "services": [],
-    "duration_ms": 1500
+    "duration_ms": 1500,
+    "mechanism": "",
+    "auth_provider": ""
   },
   {
     "host": "web03",
@@ -114,7 +116,9 @@ func TestJSON(t *testing.T) {
     "error": "` + strings.ReplaceAll(AccessDeniedForTest, `"`, `\"`) + `",
     "step": "",
     "services": [],
-    "duration_ms": 1500
+    "duration_ms": 1500,
+    "mechanism": "",
+    "auth_provider": ""
   }
 ]
 `
@@ -142,7 +146,7 @@ func TestJSONStatusSchema(t *testing.T) {
 		}
 		return sorted(k)
 	}
-	wantHost := []string{"action", "duration_ms", "error", "exit_code", "host", "hresult", "ok", "port", "services", "step"}
+	wantHost := []string{"action", "auth_provider", "duration_ms", "error", "exit_code", "host", "hresult", "mechanism", "ok", "port", "services", "step"}
 	wantSvc := []string{"checkpoint", "controls_accepted", "display_name", "name", "service_specific_exit_code",
 		"state", "state_code", "type", "wait_hint_ms", "win32_exit_code"}
 	if len(got) != 1 || !reflect.DeepEqual(keys(got[0]), wantHost) {

@@ -96,6 +96,7 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 		fs.DurationVar(&o.Interval, "interval", DefaultInterval, "time between two --watch rounds")
 	}
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON array, one object per host (iisctl help json)")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "say how each host authenticated (Kerberos or NTLM) on stderr")
 	fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "hosts at once")
 	return c
 }

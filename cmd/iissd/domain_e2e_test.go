@@ -29,10 +29,89 @@ func domainEdit(dc *sambadc.DC) func(*Config) {
 	}
 }
 
-// domainCLI runs iisctl as DOMAIN\user with password.
+// domainCLI runs iisctl as DOMAIN\user with password, with no
+// krb5.conf for the domain (Kerberos impossible: negotiate uses NTLM).
 func domainCLI(t *testing.T, user, password string, args ...string) cliResult {
 	t.Helper()
-	return cli(t, []string{"IISCTL_PASSWORD=" + password}, append(args, "-u", sambadc.Domain+`\`+user)...)
+	return cli(t, []string{"IISCTL_PASSWORD=" + password, "KRB5_CONFIG=/nonexistent"}, append(args, "-u", sambadc.Domain+`\`+user)...)
+}
+
+// startKerberosMember is startDomainMember with Kerberos: the service
+// keytab exported from the domain (samba-tool domain exportkeytab).
+func startKerberosMember(t *testing.T, dc *sambadc.DC) *demoServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	kt, err := dc.Keytab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := domainEdit(dc)
+	return startReady(t, demoOptions{Edit: func(c *Config) {
+		edit(c)
+		c.Kerberos = KerberosConfig{Keytab: kt, SPNs: []string{sambadc.ServiceSPN}}
+	}})
+}
+
+// krbCLI runs iisctl as IISTEST\user with a password, the domain's
+// krb5.conf (KRB5_CONFIG: realm IISTEST.LOCAL and its KDC), and the
+// service's SPN: no kinit, no ticket cache.
+func krbCLI(t *testing.T, dc *sambadc.DC, user, password string, args ...string) cliResult {
+	t.Helper()
+	return cli(t, []string{"IISCTL_PASSWORD=" + password, "KRB5_CONFIG=" + dc.Krb5Conf, "KRB5CCNAME="},
+		append(args, "-u", sambadc.Domain+`\`+user, "--spn", sambadc.ServiceSPN)...)
+}
+
+// TestDomainKerberosEndToEnd: iisctl -u IISTEST\alice with a password
+// gets tickets from the Samba KDC (no kinit) and controls iissd with
+// Kerberos in SPNEGO; iissd accepts them with the domain's keytab and
+// authorizes by the PAC's group SIDs against admin_groups. Refusals: a
+// user outside the group, one removed from it (a fresh ticket carries the
+// new membership), a disabled account. Without a realm for the domain,
+// negotiate falls back to NTLM and says so.
+func TestDomainKerberosEndToEnd(t *testing.T) {
+	dc := sambadc.Shared(t)
+	d := startKerberosMember(t, dc)
+	target := d.Target()
+
+	r := krbCLI(t, dc, sambadc.Operator, sambadc.OperatorPass, "stop", target, "--json", "-v")
+	wantCode(t, r, 0)
+	if j := parseJSON(t, r); len(j) != 1 || j[0].Mechanism != "Kerberos" || j[0].Provider != "negotiate" || j[0].Fallback != "" {
+		t.Fatalf("want Kerberos through negotiate:\n%s", r)
+	}
+	wantContains(t, "iisctl -v", r.stderr, "authenticated with Kerberos (negotiate)")
+	waitStates(t, d, map[string]string{"W3SVC": "Stopped"})
+	r = krbCLI(t, dc, sambadc.Admin, sambadc.AdminPassword, "start", target, "--auth", "kerberos", "-v") // raw auth type 16
+	wantCode(t, r, 0)
+	wantContains(t, "iisctl -v", r.stderr, "authenticated with Kerberos (kerberos)")
+	waitStates(t, d, map[string]string{"W3SVC": "Running"})
+	wantContains(t, "iissd log", d.Logs(), `"user":"IISTEST.LOCAL\\alice"`, `"mechanism":"Kerberos"`)
+
+	// Refused by the PAC: outside the group; removed from it.
+	wantCode(t, krbCLI(t, dc, sambadc.Outsider, sambadc.OutsiderPass, "status", target), 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	wantCode(t, krbCLI(t, dc, sambadc.Leaver, sambadc.LeaverPass, "status", target), 0)
+	if err := dc.RemoveMember(ctx, sambadc.Group, sambadc.Leaver); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.AddMember(context.Background(), sambadc.Group, sambadc.Leaver) })
+	wantCode(t, krbCLI(t, dc, sambadc.Leaver, sambadc.LeaverPass, "status", target), 3)
+	// The KDC refuses the disabled account; NTLM then meets the DC's refusal.
+	wantCode(t, krbCLI(t, dc, sambadc.Disabled, sambadc.DisabledPass, "status", target), 3)
+	// A wrong password is not a reason to try NTLM.
+	r = krbCLI(t, dc, sambadc.Operator, "wrong", "status", target, "-v")
+	wantCode(t, r, 3)
+	if strings.Contains(r.stderr, "authenticated with") {
+		t.Errorf("a wrong password fell back to NTLM:\n%s", r)
+	}
+
+	// No realm for the domain: negotiate uses NTLM and says why.
+	r = domainCLI(t, sambadc.Operator, sambadc.OperatorPass, "status", target, "--json", "-v")
+	wantCode(t, r, 0)
+	if j := parseJSON(t, r); len(j) != 1 || j[0].Mechanism != "NTLM" || j[0].Fallback == "" {
+		t.Fatalf("want the NTLM fallback:\n%s", r)
+	}
 }
 
 // TestDomainNTLMEndToEnd: iisctl with domain accounts against iissd as a

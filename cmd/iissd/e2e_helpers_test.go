@@ -156,6 +156,9 @@ type jsonResult struct {
 	Error      string `json:"error"`
 	Step       string `json:"step"`
 	DurationMS int64  `json:"duration_ms"`
+	Mechanism  string `json:"mechanism"`
+	Provider   string `json:"auth_provider"`
+	Fallback   string `json:"kerberos_fallback"`
 	Services   []struct {
 		Name        string `json:"name"`
 		DisplayName string `json:"display_name"`

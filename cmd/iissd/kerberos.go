@@ -67,8 +67,9 @@ func loadKeytab(path string) (*keytab.Keytab, error) {
 
 // newKerberosAcceptor builds the acceptor, or nil when [kerberos] is off.
 // Authorization: a "principal@REALM role" line of the users file, else
-// the realm's mapped domain entry, else a PAC SID in admin_sids.
-func newKerberosAcceptor(k KerberosConfig, creds *reloadableCreds) (*kerberos.Acceptor, error) {
+// the realm's mapped domain entry, else a PAC SID in admin_sids, else
+// (domainAdmin, with [domain]) a PAC SID of [security] admin_groups.
+func newKerberosAcceptor(k KerberosConfig, creds *reloadableCreds, domainAdmin func([]string) bool) (*kerberos.Acceptor, error) {
 	if k.Keytab == "" {
 		return nil, nil
 	}
@@ -77,7 +78,9 @@ func newKerberosAcceptor(k KerberosConfig, creds *reloadableCreds) (*kerberos.Ac
 		return nil, err
 	}
 	return kerberos.NewAcceptor(kerberos.AcceptorConfig{Keytab: kt, SPNs: k.SPNs,
-		IsAdmin: func(id kerberos.Identity) bool { return kerberosAdmin(k, creds, id) }}), nil
+		IsAdmin: func(id kerberos.Identity) bool {
+			return kerberosAdmin(k, creds, id) || (domainAdmin != nil && id.HasPAC && domainAdmin(append([]string{id.UserSID}, id.SIDs...)))
+		}}), nil
 }
 
 func kerberosAdmin(k KerberosConfig, creds *reloadableCreds, id kerberos.Identity) bool {

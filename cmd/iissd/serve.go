@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	}
 	sc := withLimits(serverConfig(cfg, creds, log), cfg, audit)
 	sc.Verifier = verifier
-	if sc.Kerberos, err = newKerberosAcceptor(cfg.Kerberos, creds); err != nil {
+	if sc.Kerberos, err = newKerberosAcceptor(cfg.Kerberos, creds, domainAdmin(verifier, log)); err != nil {
 		return err
 	}
 	srv, err := iiss.NewServer(local, sc)
@@ -115,6 +115,23 @@ func newVerifier(cfg *Config, creds ntlm.CredentialSource, log *slog.Logger) (nt
 		MaxConcurrent: cfg.Domain.MaxConcurrent, Timeout: cfg.Domain.Timeout.Duration,
 		Fallback: local, Logger: log,
 	})
+}
+
+// domainAdmin decides Kerberos callers by the PAC's SIDs against
+// [security] admin_groups, resolved through winbind ([MS-PAC] 2.5); nil
+// without [domain].
+func domainAdmin(v ntlm.Verifier, log *slog.Logger) func([]string) bool {
+	wb, ok := v.(*winbind.Verifier)
+	if !ok {
+		return nil
+	}
+	return func(sids []string) bool {
+		admin, err := wb.AdminBySIDs(context.Background(), sids)
+		if err != nil {
+			log.Warn("kerberos: admin_groups not resolved; the caller is no administrator", "err", err)
+		}
+		return admin
+	}
 }
 
 // serverConfig is the iiss.ServerConfig cfg describes.
