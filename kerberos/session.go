@@ -1,6 +1,8 @@
 package kerberos
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rc4"
@@ -8,10 +10,10 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 
-	"github.com/jcmturner/aescts/v2"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/crypto/common"
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
@@ -50,9 +52,11 @@ const (
 // direction is one direction's per-message state.
 type direction struct {
 	seq      uint64
-	kc       []byte // AES: checksum key of the sign usage
-	ke, ki   []byte // AES: encryption and integrity keys of the seal usage
-	sealFlag byte   // expected/sent flags besides Sealed
+	kc       []byte       // AES: checksum key of the sign usage
+	ke, ki   []byte       // AES: encryption and integrity keys of the seal usage
+	blk      cipher.Block // AES keyed with ke
+	hc, hi   hash.Hash    // HMAC-SHA1 keyed with kc and ki, reused
+	sealFlag byte         // expected/sent flags besides Sealed
 }
 
 // Session is the per-message security of an established Kerberos
@@ -68,6 +72,9 @@ type Session struct {
 	initiator   bool
 	out, in     direction
 	rand        io.Reader
+	// RC4: HMAC keyed with Ksign, and the per-key halves of Kseq and Kcrypt.
+	rc4Sign          hash.Hash
+	rc4Seq, rc4Crypt []byte
 }
 
 // init sets up the per-message keys. key is the token key (the acceptor
@@ -102,6 +109,10 @@ func (s *Session) init(etype int32, key []byte, initiator, acceptorSubkey bool, 
 			if d.ki, err = e.DeriveKey(key, common.GetUsageKi(seal)); err != nil {
 				return err
 			}
+			if d.blk, err = aes.NewCipher(d.ke); err != nil {
+				return err
+			}
+			d.hc, d.hi = hmac.New(sha1.New, d.kc), hmac.New(sha1.New, d.ki)
 			d.sealFlag = sub
 			if byAcceptor {
 				d.sealFlag |= flagSentByAcceptor
@@ -122,6 +133,13 @@ func (s *Session) init(etype int32, key []byte, initiator, acceptorSubkey bool, 
 		if len(key) != 16 {
 			return fmt.Errorf("%w: %d-byte RC4 key", ErrMalformed, len(key))
 		}
+		klocal := make([]byte, len(key))
+		for i, b := range key {
+			klocal[i] = b ^ 0xf0
+		}
+		s.rc4Sign = hmac.New(md5.New, hmacMD5(key, []byte("signaturekey\x00")))
+		s.rc4Seq = hmacMD5(key, le32(0))
+		s.rc4Crypt = hmacMD5(klocal, le32(0))
 	default:
 		return fmt.Errorf("%w: %d", ErrUnsupported, etype)
 	}
@@ -260,8 +278,9 @@ func (s *Session) ResetCrypto() error { return nil }
 
 // ---- AES: RFC 4121 CFX tokens ----
 
-func hmacSHA1(key []byte, parts ...[]byte) []byte {
-	h := hmac.New(sha1.New, key)
+// mac12 is HMAC-SHA1-96 over parts with a reused keyed hash.
+func mac12(h hash.Hash, parts ...[]byte) []byte {
+	h.Reset()
 	for _, p := range parts {
 		h.Write(p)
 	}
@@ -276,7 +295,7 @@ func cfxMICHeader(flags byte, seq uint64) []byte {
 
 func (s *Session) cfxMIC(d *direction, seq uint64, msg []byte) []byte {
 	h := cfxMICHeader(d.sealFlag, seq)
-	return append(h, hmacSHA1(d.kc, msg, h)...)
+	return append(h, mac12(d.hc, msg, h)...)
 }
 
 func (s *Session) cfxVerifyMIC(msg, tok []byte) error {
@@ -289,7 +308,7 @@ func (s *Session) cfxVerifyMIC(msg, tok []byte) error {
 	if subtle.ConstantTimeCompare(tok[3:8], []byte{0xff, 0xff, 0xff, 0xff, 0xff}) != 1 {
 		return fmt.Errorf("%w: MIC filler", ErrBadSignature)
 	}
-	want := hmacSHA1(s.in.kc, msg, tok[:cfxHeader])
+	want := mac12(s.in.hc, msg, tok[:cfxHeader])
 	if subtle.ConstantTimeCompare(want, tok[cfxHeader:]) != 1 {
 		return ErrBadSignature
 	}
@@ -335,8 +354,8 @@ func (s *Session) cfxWrap(msg, data []byte) ([]byte, error) {
 	}
 	pt := make([]byte, 0, cfxConf+len(data)+cfxEC+cfxHeader)
 	pt = append(append(append(append(pt, conf[:]...), data...), filler...), hdr...)
-	mac := hmacSHA1(s.out.ki, conf[:], msg, filler, hdr)
-	_, ct, err := aescts.Encrypt(s.out.ke, make([]byte, 16), pt)
+	mac := mac12(s.out.hi, conf[:], msg, filler, hdr)
+	ct, err := ctsEncrypt(s.out.blk, pt)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +391,7 @@ func (s *Session) cfxUnwrap(msg, data, tok []byte) error {
 	k := (rrc + ec) % n
 	t := append(rot[k:], rot[:k]...)
 	ct, mac := t[:n-cfxHMAC], t[n-cfxHMAC:]
-	pt, err := aescts.Decrypt(s.in.ke, make([]byte, 16), ct)
+	pt, err := ctsDecrypt(s.in.blk, ct)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
@@ -380,7 +399,7 @@ func (s *Session) cfxUnwrap(msg, data, tok []byte) error {
 	filler := pt[cfxConf+len(data) : cfxConf+len(data)+ec]
 	hdr := pt[len(pt)-cfxHeader:]
 	copy(data, pt[cfxConf:cfxConf+len(data)])
-	want := hmacSHA1(s.in.ki, conf, msg, filler, hdr)
+	want := mac12(s.in.hi, conf, msg, filler, hdr)
 	if subtle.ConstantTimeCompare(want, mac) != 1 {
 		return ErrBadSignature
 	}
@@ -424,18 +443,20 @@ func rc4XOR(key, b []byte) {
 }
 
 func (s *Session) rc4Cksum(usage uint32, hdr []byte, parts ...[]byte) []byte {
-	ksign := hmacMD5(s.key, []byte("signaturekey\x00"))
 	h := md5.New()
 	h.Write(le32(usage))
 	h.Write(hdr)
 	for _, p := range parts {
 		h.Write(p)
 	}
-	return hmacMD5(ksign, h.Sum(nil))[:8]
+	var sum [md5.Size]byte
+	s.rc4Sign.Reset()
+	s.rc4Sign.Write(h.Sum(sum[:0]))
+	return s.rc4Sign.Sum(nil)[:8]
 }
 
 func (s *Session) rc4EncSeq(cksum, seq []byte) {
-	rc4XOR(hmacMD5(hmacMD5(s.key, le32(0)), cksum), seq)
+	rc4XOR(hmacMD5(s.rc4Seq, cksum), seq)
 }
 
 var (
@@ -495,11 +516,7 @@ func (s *Session) rc4VerifyMIC(msg, tok []byte) error {
 }
 
 func (s *Session) rc4Kcrypt(seq uint64) []byte {
-	klocal := make([]byte, len(s.key))
-	for i, b := range s.key {
-		klocal[i] = b ^ 0xf0
-	}
-	return hmacMD5(hmacMD5(klocal, le32(0)), binary.BigEndian.AppendUint32(nil, uint32(seq)))
+	return hmacMD5(s.rc4Crypt, binary.BigEndian.AppendUint32(nil, uint32(seq)))
 }
 
 // rc4WrapWith is RFC 4757 7.3 with a given confounder (for the tests).
