@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/peertest"
 	"github.com/iisctl/iisctl/internal/sambadc"
 )
 
@@ -187,4 +191,74 @@ func TestDomainImpacketNTLM(t *testing.T) {
 	wantOps(t, recs, "activate")
 	wantHR(t, recs[0], faultAccessDenied)
 	wantContains(t, "iissd log", d.Logs(), `reason="account disabled"`)
+}
+
+// TestDomainImpacketKerberos: impacket with a domain account over
+// Kerberos (SPNEGO, SPN host/ADDRESS, its own AP exchange and wrap
+// tokens) drives iissd, which accepts the ticket with a keytab exported
+// from the domain and authorizes by the PAC; a user outside the group is
+// refused activation. impacket 0.10's own TGS-REQ is refused by the
+// Samba KDC (KRB_AP_ERR_INAPP_CKSUM: no checksum in its authenticator,
+// as with MIT), so MIT kinit and kvno fill the ticket cache impacket
+// reads (KRB5CCNAME), as its documentation suggests.
+func TestDomainImpacketKerberos(t *testing.T) {
+	dc := sambadc.Shared(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// impacket asks for host/<the address it was given>.
+	const ip = "127.35.0.10"
+	kt := t.TempDir() + "/iissd.keytab"
+	for _, spn := range []string{"host/" + ip, "host/127.0.0.1"} {
+		if err := dc.AddSPN(ctx, spn, sambadc.ServiceAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dc.ExportKeytab(ctx, kt, "host/"+ip, "host/127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	edit := domainEdit(dc)
+	d := impacketDemoWith(t, 10, func(c *Config) {
+		edit(c)
+		c.Kerberos = KerberosConfig{Keytab: kt}
+	})
+	host, _, _ := strings.Cut(d.Target(), ":")
+	krb := impacketArgs{User: sambadc.Operator, Password: sambadc.OperatorPass, Domain: sambadc.Realm, KDC: dc.IP}
+	ticketCache(t, dc, krb.User, krb.Password, "host/"+host)
+	recs := runImpacket(t, d, krb, "status", "stop:20000:1", "start:20000")
+	wantOps(t, recs, "activate", "status", "stop", "start")
+	for _, r := range recs {
+		wantHR(t, r, hrOK)
+	}
+	wantContains(t, "iissd log", d.Logs(), `"user":"IISTEST.LOCAL\\alice"`, `"mechanism":"Kerberos"`)
+
+	krb.User, krb.Password = sambadc.Outsider, sambadc.OutsiderPass
+	ticketCache(t, dc, krb.User, krb.Password, "host/"+host)
+	recs = runImpacket(t, d, krb, "status")
+	wantOps(t, recs, "activate")
+	wantHR(t, recs[0], hrAccessDenied)
+}
+
+// ticketCache fills a fresh ticket cache, named in KRB5CCNAME for the
+// rest of the test, with user's TGT (MIT kinit, password on stdin) and a
+// ticket for spn (kvno), from the test domain's KDC.
+func ticketCache(t *testing.T, dc *sambadc.DC, user, password, spn string) {
+	t.Helper()
+	if _, err := exec.LookPath("kinit"); err != nil {
+		peertest.Skip(t, "MIT kinit not installed: apt-get install krb5-user")
+	}
+	cc := filepath.Join(t.TempDir(), "krb5cc")
+	t.Setenv("KRB5CCNAME", cc)
+	env := append(os.Environ(), "KRB5_CONFIG="+dc.Krb5Conf, "KRB5CCNAME=FILE:"+cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kinit := exec.CommandContext(ctx, "kinit", user+"@"+sambadc.Realm)
+	kinit.Env, kinit.Stdin = env, strings.NewReader(password+"\n")
+	if out, err := kinit.CombinedOutput(); err != nil {
+		t.Fatalf("kinit %s: %v\n%s", user, err, out)
+	}
+	kvno := exec.CommandContext(ctx, "kvno", spn)
+	kvno.Env = env
+	if out, err := kvno.CombinedOutput(); err != nil {
+		t.Fatalf("kvno %s: %v\n%s", spn, err, out)
+	}
 }
