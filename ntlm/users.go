@@ -152,7 +152,7 @@ func parsePrincipalLine(line string) (UserEntry, error) {
 	}
 	i := strings.LastIndex(f[0], "@")
 	if i <= 0 || i == len(f[0])-1 {
-		return UserEntry{}, fmt.Errorf("Kerberos principal %q: want name@REALM", f[0])
+		return UserEntry{}, fmt.Errorf("principal %q: want name@REALM (a Kerberos principal)", f[0])
 	}
 	e := UserEntry{User: f[0][:i], Domain: f[0][i+1:], Kerberos: true}
 	switch f[1] {
