@@ -151,6 +151,9 @@ func TestDomainNTLMEndToEnd(t *testing.T) {
 	}
 	logs := d.Logs()
 	wantContains(t, "iissd log", logs, `account=IISTEST\carol`, `reason="account disabled"`, `caller=IISTEST\bob`)
+	// The audit trail has each refused logon with the DC's reason.
+	wantContains(t, "audit trail", logs, `"user":"IISTEST\\carol","addr"`, `"method":"Logon"`,
+		`account disabled (domain controller: The referenced account is currently disabled`)
 
 	// Removed from the group, a member is refused on the next connection.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
