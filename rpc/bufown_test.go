@@ -16,20 +16,36 @@ func TestReleasedStubIsPoisoned(t *testing.T) {
 	if !poisonReleased {
 		t.Fatal("poisoning is off in a test binary")
 	}
+	// The handler keeps the stub of the first call (wrong on purpose:
+	// Stub is only valid during the call) and, in the second call on the
+	// same connection, which the server reads only after releasing the
+	// first call's buffer, reports what the kept slice holds now.
 	var kept []byte
+	seen := make(chan []byte, 1)
 	h := HandlerFunc(func(_ context.Context, c *Call) ([]byte, error) {
-		kept = c.Stub // wrong on purpose: Stub is only valid during the call
+		if kept != nil {
+			seen <- bytes.Clone(kept)
+		}
+		kept = c.Stub
 		return []byte("ok"), nil
 	})
 	_, addr := startServer(t, nil, Interface{UUID: testIface.UUID, Major: 1, Handler: h})
 	c := dial(t, addr, nil)
 	pc := mustBind(t, c, testIface, nil)
-	in := pattern(200)
-	if _, err := c.Call(ctxT(t), pc, 0, nil, in); err != nil {
-		t.Fatal(err)
+	in, in2 := pattern(200), pattern(200)
+	for i := range in2 {
+		in2[i] ^= 0x5A
 	}
-	if !bytes.Equal(kept, bytes.Repeat([]byte{0xDB}, len(in))) {
-		t.Fatalf("stub kept past the call is %x…, want it poisoned", kept[:8])
+	for _, stub := range [][]byte{in, in2} {
+		if _, err := c.Call(ctxT(t), pc, 0, nil, stub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Released: poisoned, or already reused for the second request (the
+	// pool hands the same buffer back), never still the first request.
+	got := <-seen
+	if !bytes.Equal(got, bytes.Repeat([]byte{0xDB}, len(in))) && !bytes.Equal(got, in2) {
+		t.Fatalf("stub kept past the call is %x…, want it poisoned or reused", got[:8])
 	}
 }
 
