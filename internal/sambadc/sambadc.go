@@ -40,6 +40,12 @@ const (
 	DisabledPass  = "Passw0rd!Car0l" //
 	Leaver        = "dave"           // a member of Group, for tests that remove him
 	LeaverPass    = "Passw0rd!Dav3"  //
+	// Members of Group whose logons the DC refuses for other reasons, all
+	// with RestrictedPass.
+	MustChange     = "erin"  // must change the password first (pwdLastSet 0)
+	Expired        = "frank" // the account has expired (accountExpires in 1601)
+	NoHours        = "gina"  // no logon hours at all (logonHours all zero)
+	RestrictedPass = "Passw0rd!R3str1cted"
 
 	// ServiceAccount is the computer account of the iissd under test, with
 	// the SPNs ServiceSPN and "HOST/IISSD" and AES and RC4 keys.
@@ -382,6 +388,14 @@ for u, p in ` + "[(\"" + Operator + "\", \"" + OperatorPass + "\"), (\"" + Outsi
 db.newgroup("` + Group + `")
 db.add_remove_group_members("` + Group + `", ["` + Operator + `", "` + Disabled + `", "` + Leaver + `"], add_members_operation=True)
 db.disable_account("(sAMAccountName=` + Disabled + `)")
+for u, attr, val in [("` + MustChange + `", "pwdLastSet", b"0"), ("` + Expired + `", "accountExpires", b"1"),
+                     ("` + NoHours + `", "logonHours", bytes(21))]:
+    db.newuser(u, "` + RestrictedPass + `")
+    db.add_remove_group_members("` + Group + `", [u], add_members_operation=True)
+    res = db.search(base=db.domain_dn(), expression="(sAMAccountName=%s)" % u, attrs=[])
+    m = ldb.Message(res[0].dn)
+    m[attr] = ldb.MessageElement(val, ldb.FLAG_MOD_REPLACE, attr)
+    db.modify(m)
 db.newcomputer("IISSD", prepare_oldjoin=True,
     service_principal_name_list=["` + ServiceSPN + `", "HOST/IISSD"])
 db.setpassword("(sAMAccountName=IISSD$)", "` + ServicePass + `")

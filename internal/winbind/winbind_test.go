@@ -137,6 +137,9 @@ func TestDomainLogons(t *testing.T) {
 		{sambadc.Domain, sambadc.Operator, "wrong", winbind.WrongPassword},
 		{sambadc.Domain, sambadc.Disabled, sambadc.DisabledPass, winbind.AccountDisabled},
 		{sambadc.Domain, "nobody", "x", winbind.NoSuchUser},
+		{sambadc.Domain, sambadc.MustChange, sambadc.RestrictedPass, winbind.PasswordMustChg},
+		{sambadc.Domain, sambadc.Expired, sambadc.RestrictedPass, winbind.AccountExpired},
+		{sambadc.Domain, sambadc.NoHours, sambadc.RestrictedPass, winbind.LogonHours},
 	} {
 		_, err := handshake(t, v, tc.domain, tc.user, tc.pass)
 		var re *winbind.RefusedError
