@@ -45,6 +45,7 @@ const (
 	MustChange     = "erin"  // must change the password first (pwdLastSet 0)
 	Expired        = "frank" // the account has expired (accountExpires in 1601)
 	NoHours        = "gina"  // no logon hours at all (logonHours all zero)
+	Locked         = "hank"  // locked out (lockoutTime set, lockout lasts until unlocked)
 	RestrictedPass = "Passw0rd!R3str1cted"
 
 	// ServiceAccount is the computer account of the iissd under test, with
@@ -382,6 +383,7 @@ m["pwdProperties"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "pwdPropertie
 m["pwdHistoryLength"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "pwdHistoryLength")
 m["minPwdAge"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "minPwdAge")
 m["maxPwdAge"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "maxPwdAge")
+m["lockoutDuration"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "lockoutDuration")  # until unlocked
 db.modify(m)
 for u, p in ` + "[(\"" + Operator + "\", \"" + OperatorPass + "\"), (\"" + Outsider + "\", \"" + OutsiderPass + "\"), (\"" + Disabled + "\", \"" + DisabledPass + "\"), (\"" + Leaver + "\", \"" + LeaverPass + "\")]" + `:
     db.newuser(u, p)
@@ -389,7 +391,7 @@ db.newgroup("` + Group + `")
 db.add_remove_group_members("` + Group + `", ["` + Operator + `", "` + Disabled + `", "` + Leaver + `"], add_members_operation=True)
 db.disable_account("(sAMAccountName=` + Disabled + `)")
 for u, attr, val in [("` + MustChange + `", "pwdLastSet", b"0"), ("` + Expired + `", "accountExpires", b"1"),
-                     ("` + NoHours + `", "logonHours", bytes(21))]:
+                     ("` + NoHours + `", "logonHours", bytes(21)), ("` + Locked + `", "lockoutTime", b"1")]:
     db.newuser(u, "` + RestrictedPass + `")
     db.add_remove_group_members("` + Group + `", [u], add_members_operation=True)
     res = db.search(base=db.domain_dn(), expression="(sAMAccountName=%s)" % u, attrs=[])

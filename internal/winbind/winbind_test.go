@@ -140,6 +140,7 @@ func TestDomainLogons(t *testing.T) {
 		{sambadc.Domain, sambadc.MustChange, sambadc.RestrictedPass, winbind.PasswordMustChg},
 		{sambadc.Domain, sambadc.Expired, sambadc.RestrictedPass, winbind.AccountExpired},
 		{sambadc.Domain, sambadc.NoHours, sambadc.RestrictedPass, winbind.LogonHours},
+		{sambadc.Domain, sambadc.Locked, sambadc.RestrictedPass, winbind.AccountLockedOut},
 	} {
 		_, err := handshake(t, v, tc.domain, tc.user, tc.pass)
 		var re *winbind.RefusedError
