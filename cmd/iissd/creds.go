@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/ntlm"
 )
 
@@ -12,6 +13,9 @@ import (
 type reloadableCreds struct {
 	path string
 	cur  atomic.Pointer[ntlm.UsersFile]
+	// audit records the reloads that SIGHUP and the file watcher do
+	// (the control socket audits its own).
+	audit iiss.Auditor
 }
 
 func newReloadableCreds(path string) (*reloadableCreds, error) {

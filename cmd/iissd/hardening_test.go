@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"strings"
+
+	"github.com/iisctl/iisctl/iiss"
 	"io"
 	"log/slog"
 	"os"
@@ -25,6 +29,14 @@ func TestReloadRefusesEmptyUsersFile(t *testing.T) {
 	}
 	if _, ok := c.Lookup(testAdmin, ""); !ok {
 		t.Fatal("the previous accounts were dropped")
+	}
+	// A reload by SIGHUP or the watcher is audited, refused or not.
+	var buf bytes.Buffer
+	c.audit = iiss.NewJSONAuditor(&buf)
+	reloadUsers(c, slog.New(slog.NewTextHandler(io.Discard, nil)), "SIGHUP")
+	if a := buf.String(); !strings.Contains(a, `"method":"Local reload"`) || !strings.Contains(a, `"result":"E_FAIL"`) ||
+		!strings.Contains(a, "SIGHUP") {
+		t.Fatalf("audit: %s", a)
 	}
 }
 

@@ -44,6 +44,7 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if err != nil {
 		return err
 	}
+	creds.audit = audit
 	local := newLocal(cfg, mgr, disable, audit, log)
 	stopControl, err := startControl(ctx, cfg, mgr, disable, creds, audit, log)
 	if err != nil {

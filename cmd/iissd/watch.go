@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/iisctl/iisctl/iiss"
 )
 
 // usersSettle is how long the users file must stay quiet after a change
@@ -90,7 +92,25 @@ func pollUsersFile(ctx context.Context, creds *reloadableCreds, log *slog.Logger
 
 // reloadUsers reloads creds and logs the outcome.
 func reloadUsers(creds *reloadableCreds, log *slog.Logger, why string) {
-	if err := creds.reload(); err != nil {
+	start := time.Now()
+	var before []byte
+	if u := creds.cur.Load(); u != nil {
+		before = u.Marshal()
+	}
+	err := creds.reload()
+	// The watcher also sees the writes of the control socket, which
+	// audits its own edits: a reload that changed nothing is recorded
+	// only when asked for (SIGHUP).
+	unchanged := err == nil && string(before) == string(creds.cur.Load().Marshal())
+	if creds.audit != nil && !(unchanged && why != "SIGHUP") {
+		hr := iiss.S_OK
+		if err != nil {
+			hr = iiss.E_FAIL
+		}
+		creds.audit.Audit(context.Background(), iiss.AuditRecord{Time: start, Caller: iiss.Caller{User: "local (" + why + ")"},
+			Method: "Local reload", Result: hr, Err: err, Duration: time.Since(start)})
+	}
+	if err != nil {
 		log.Error("reload of the users file failed; keeping the previous one", "path", creds.path, "why", why, "err", err)
 		return
 	}

@@ -417,9 +417,15 @@ func (s *Server) change(ctx context.Context, p peer, req Request) Response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	r, err := s.apply(req)
+	var r Response
+	err := s.auditRequest(ctx, p, "Local "+req.String(), start)
+	if err == nil {
+		r, err = s.apply(req)
+	}
 	hr := iiss.S_OK
 	switch {
+	case errors.Is(err, iiss.ErrAuditUnavailable):
+		hr = hresult.FromWin32(1502)
 	case errors.Is(err, ErrBadRequest), errors.Is(err, ErrUnsupported):
 		hr = hresult.E_INVALIDARG
 	case err != nil:
@@ -511,6 +517,20 @@ func (s *Server) toggle(disable bool) (Response, error) {
 		msg += " (" + p.Path() + ")"
 	}
 	return Response{OK: true, Message: msg, Disabled: &now}, nil
+}
+
+// auditRequest writes the request record of a local change before it
+// runs (iiss.CheckedAuditor); a trail that cannot be written refuses the
+// change (fail closed, as iiss.Local does for the wire methods).
+func (s *Server) auditRequest(ctx context.Context, p peer, method string, at time.Time) error {
+	ca, ok := s.cfg.Auditor.(iiss.CheckedAuditor)
+	if !ok {
+		return nil
+	}
+	if err := ca.AuditRequest(ctx, iiss.AuditRecord{Time: at, Caller: iiss.Caller{User: p.String()}, Method: method}); err != nil {
+		return fmt.Errorf("%s refused: the audit trail cannot be written: %w: %w", method, iiss.ErrAuditUnavailable, err)
+	}
+	return nil
 }
 
 func (s *Server) audit(ctx context.Context, p peer, method string, hr iiss.HRESULT, err error, d time.Duration) {
