@@ -113,17 +113,17 @@ func NewServer(cfg *AcceptorConfig) (*Server, error) {
 
 // Step consumes the AP-REQ, then (DCE style) the initiator's AP-REP.
 func (s *Server) Step(ctx context.Context, in []byte) ([]byte, bool, error) {
-	out, done, err := s.step(in)
+	out, done, err := s.step(ctx, in)
 	if err != nil {
 		s.state = srvFailed
 	}
 	return out, done, err
 }
 
-func (s *Server) step(in []byte) ([]byte, bool, error) {
+func (s *Server) step(ctx context.Context, in []byte) ([]byte, bool, error) {
 	switch s.state {
 	case srvStart:
-		return s.acceptAPReq(in)
+		return s.acceptAPReqGated(ctx, in)
 	case srvThirdLeg:
 		return s.acceptThirdLeg(in)
 	}
@@ -138,6 +138,29 @@ func (s *Server) Peer() rpc.Peer { return s.peer }
 
 // Framed reports whether the AP-REQ came with GSS framing.
 func (s *Server) Framed() bool { return s.framed }
+
+// acceptAPReqGated runs acceptAPReq inside the RPC server's logon gate
+// (rpc.LogonGateFrom), when there is one, so that a stream of forged or
+// replayed AP-REQs from an address slows down as failed NTLM logons do.
+// Only failures a guess produces count (a ticket or authenticator that
+// does not decrypt, a replay, a bad checksum), not configuration ones (a
+// principal we do not serve).
+func (s *Server) acceptAPReqGated(ctx context.Context, in []byte) ([]byte, bool, error) {
+	gate := rpc.LogonGateFrom(ctx)
+	if gate == nil {
+		return s.acceptAPReq(in)
+	}
+	// The client name is inside the ticket: failures count under one
+	// pseudo-account per address.
+	if err := gate.Before(ctx, "", "(kerberos)"); err != nil {
+		return nil, false, err
+	}
+	out, done, err := s.acceptAPReq(in)
+	if err == nil || errors.Is(err, ErrModified) || errors.Is(err, ErrReplay) || errors.Is(err, ErrMalformed) {
+		gate.After(err == nil)
+	}
+	return out, done, err
+}
 
 func (s *Server) acceptAPReq(in []byte) ([]byte, bool, error) {
 	req, framed, err := ParseAPReq(in)

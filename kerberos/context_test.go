@@ -2,9 +2,12 @@ package kerberos
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/iisctl/iisctl/rpc"
 )
 
 // TestHandshakeAndTokens runs the DCE-style three legs for each etype,
@@ -215,5 +218,45 @@ func TestThirdLegChecks(t *testing.T) {
 	}
 	if _, _, err := cli2.Step(tctx(t), rep); err == nil {
 		t.Fatal("client accepted another context's AP-REP")
+	}
+}
+
+type countingGate struct{ before, ok, failed int }
+
+func (g *countingGate) Before(context.Context, string, string) error { g.before++; return nil }
+func (g *countingGate) After(ok bool) {
+	if ok {
+		g.ok++
+	} else {
+		g.failed++
+	}
+}
+
+// TestAcceptorLogonGate: the acceptor reports to the RPC server's logon
+// gate: a good AP-REQ as a success, a forged one as a failure, a ticket
+// for a principal we do not serve not at all.
+func TestAcceptorLogonGate(t *testing.T) {
+	kt := testKeytab(t, "service-password")
+	acc := NewAcceptor(AcceptorConfig{Keytab: kt, SPNs: []string{testSPN}})
+	g := &countingGate{}
+	ctx := rpc.WithLogonGate(tctx(t), g)
+	step := func(kdc *fakeKDC, spn string) error {
+		cli := NewClient(ClientConfig{Tickets: kdc, SPN: spn})
+		req, _, _ := cli.Step(ctx, nil)
+		srv, _ := NewServer(acc.Config)
+		_, _, err := srv.Step(ctx, req)
+		return err
+	}
+	if err := step(&fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, testSPN); err != nil {
+		t.Fatal(err)
+	}
+	if err := step(&fakeKDC{Realm: testRealm, Keytab: testKeytab(t, "forged"), Etype: etypes[0].id}, testSPN); !errors.Is(err, ErrModified) {
+		t.Fatal(err)
+	}
+	if err := step(&fakeKDC{Realm: testRealm, Keytab: kt, Etype: etypes[0].id}, "host/other.example.test"); !errors.Is(err, ErrWrongPrincipal) {
+		t.Fatal(err)
+	}
+	if g.before != 3 || g.ok != 1 || g.failed != 1 {
+		t.Fatalf("gate %+v, want 3 befores, 1 success, 1 failure", *g)
 	}
 }
