@@ -157,3 +157,19 @@ func (s *Server) ObjectAddr() net.Addr { return s.d.ObjectAddr() }
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown
 // or Close.
 var ErrServerClosed = dcom.ErrServerClosed
+
+// ConnStats counts one endpoint's connections, for metrics.
+type ConnStats struct {
+	Open    int   // connections open now
+	Refused int64 // connections refused over [Limits] since start
+	Evicted int64 // unauthenticated connections evicted for a newcomer
+}
+
+// ConnStats reports the activation and the object endpoints' connections.
+func (s *Server) ConnStats() (activation, object ConnStats) {
+	conv := func(a rpc.AdmissionStats) ConnStats {
+		return ConnStats{Open: a.PreAuth + a.Admin, Refused: a.Refused, Evicted: a.Evicted}
+	}
+	act, obj := s.d.AdmissionStats()
+	return conv(act), conv(obj)
+}

@@ -25,6 +25,7 @@ type Config struct {
 	Backend  BackendConfig   `toml:"backend"`
 	Domain   DomainConfig    `toml:"domain"`
 	Kerberos KerberosConfig  `toml:"kerberos"`
+	Metrics  MetricsConfig   `toml:"metrics"`
 	Services []ServiceConfig `toml:"service"`
 }
 
@@ -240,6 +241,9 @@ func (c *Config) validate() error {
 		return errors.New("domain.max_concurrent and domain.timeout must not be negative")
 	}
 	if err := c.Kerberos.validate(); err != nil {
+		return err
+	}
+	if err := c.Metrics.validate(); err != nil {
 		return err
 	}
 	switch c.Backend.Type {

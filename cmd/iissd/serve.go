@@ -58,14 +58,31 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if c, ok := verifier.(io.Closer); ok {
 		defer c.Close()
 	}
-	sc := withLimits(serverConfig(cfg, creds, log), cfg, audit)
+	var srv *iiss.Server
+	var m *metrics
+	if cfg.Metrics.Listen != "" {
+		m = newMetrics(mgr, func() (act, obj iiss.ConnStats, ok bool) {
+			if srv == nil {
+				return act, obj, false
+			}
+			act, obj = srv.ConnStats()
+			return act, obj, true
+		})
+	}
+	sc := withLimits(serverConfig(cfg, creds, log), cfg, m.auditor(audit))
 	sc.Verifier = verifier
 	if sc.Kerberos, err = newKerberosAcceptor(cfg.Kerberos, creds, domainAdmin(verifier, log)); err != nil {
 		return err
 	}
-	srv, err := iiss.NewServer(local, sc)
-	if err != nil {
+	if srv, err = iiss.NewServer(m.meter(local), sc); err != nil {
 		return err
+	}
+	if m != nil {
+		_, stopMetrics, err := startMetrics(cfg.Metrics, m, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	actL, objL, err := listen(cfg.Listen)
 	if err != nil {

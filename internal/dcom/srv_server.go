@@ -236,3 +236,9 @@ func (s *Server) closeObject(o Object) {
 		}
 	}
 }
+
+// AdmissionStats reports the connection slots of the activation and the
+// object endpoints (rpc.Server.AdmissionStats), for metrics.
+func (s *Server) AdmissionStats() (activation, object rpc.AdmissionStats) {
+	return s.act.AdmissionStats(), s.obj.AdmissionStats()
+}
