@@ -227,7 +227,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	}
 	auth, mech, err := initiator(ctx, h, cfg)
 	if err != nil {
-		if errors.Is(err, kerberos.ErrNoCredentials) {
+		if errors.Is(err, kerberos.ErrNoCredentials) || errors.Is(err, kerberos.ErrNoConfig) {
 			// No ticket cache, keytab or realm: a logon failure (exit 3
 			// in iisctl), with the message saying what to do.
 			return nil, fmt.Errorf("%w: %w", ErrLogonFailure, err)

@@ -29,7 +29,7 @@ func LoadConfig(path, realm, kdc string) (*config.Config, error) {
 	if c, err := config.Load(path); err == nil {
 		cfg = c
 	} else if realm == "" || kdc == "" {
-		return nil, fmt.Errorf("kerberos: %s: %v (give --realm and --kdc instead)", path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrNoConfig, path, err)
 	} else {
 		cfg = config.New()
 	}

@@ -25,6 +25,7 @@ var (
 	ErrPreauth          = errors.New("kerberos: pre-authentication failed (KDC_ERR_PREAUTH_FAILED): wrong password or key")
 	ErrBadSignature     = errors.New("kerberos: per-message token does not verify")
 	ErrSequence         = errors.New("kerberos: per-message token has an unexpected sequence number")
+	ErrNoConfig         = errors.New("kerberos: no krb5.conf to find the realm's KDC: set KRB5_CONFIG, or give the realm and the KDC (iisctl --realm, --kdc)")
 	ErrMutual           = errors.New("kerberos: the acceptor's AP-REP does not prove it knows the session key")
 	ErrUnsupported      = errors.New("kerberos: unsupported encryption type")
 	ErrNoCredentials    = errors.New("kerberos: no Kerberos credentials: run kinit (the ticket cache is $KRB5CCNAME), or use a keytab or a password with USER@REALM")

@@ -95,7 +95,7 @@ func uidString() string { return strconv.Itoa(os.Getuid()) }
 func kerberosHint(t Target, err error, c ConnOptions) string {
 	for _, s := range []error{kerberos.ErrSkew, kerberos.ErrExpired, kerberos.ErrNotYetValid, kerberos.ErrUnknownPrincipal,
 		kerberos.ErrPreauth, kerberos.ErrModified, kerberos.ErrNoKey, kerberos.ErrWrongPrincipal, kerberos.ErrReplay,
-		kerberos.ErrNoCredentials, kerberos.ErrMutual} {
+		kerberos.ErrNoCredentials, kerberos.ErrNoConfig, kerberos.ErrMutual} {
 		if errors.Is(err, s) {
 			return strings.TrimPrefix(s.Error(), "kerberos: ") + "."
 		}

@@ -99,6 +99,14 @@ func TestE2EKerberos(t *testing.T) {
 		r := cli(t, []string{"KRB5_CONFIG=" + k.Config, "IISCTL_PASSWORD=alice-krb-pw"}, "status", d.Target(),
 			"-u", "alice@IISCTL.TEST", "--auth", "kerberos", "--spn", "host/"+krbName(krbtest.RC4))
 		wantCode(t, r, 0)
+		// No krb5.conf at all: --realm and --kdc.
+		r = cli(t, []string{"KRB5_CONFIG=" + filepath.Join(t.TempDir(), "none.conf"), "IISCTL_PASSWORD=alice-krb-pw"}, "status", d.Target(),
+			"-u", "alice", "--realm", "iisctl.test", "--kdc", k.Host, "--auth", "kerberos", "--spn", "host/"+krbName(krbtest.AES256))
+		wantCode(t, r, 0)
+		r = cli(t, []string{"KRB5_CONFIG=" + filepath.Join(t.TempDir(), "none.conf"), "IISCTL_PASSWORD=alice-krb-pw"}, "status", d.Target(),
+			"-u", "alice@IISCTL.TEST", "--auth", "kerberos", "--spn", "host/"+krbName(krbtest.AES256))
+		wantCode(t, r, 3)
+		wantContains(t, "stdout", r.stdout+r.stderr, "--kdc")
 	})
 
 	t.Run("refusals", func(t *testing.T) {
