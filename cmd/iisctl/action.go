@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,10 @@ type ActionOptions struct {
 	Parallel   int
 	Watch      bool          // status: repeat every Interval until Ctrl-C
 	Interval   time.Duration // --interval, for --watch
+
+	Inventory InventoryFlags // --hosts-file, --group, --credentials-file
+	Creds     *credsFile     // per-host credentials; nil: none
+	Rolling   RollingOptions // restart/stop/start --rolling
 }
 
 // hasTimeout and hasForce say which flags op takes.
@@ -64,8 +69,15 @@ func newCmdAction(ctx context.Context, f *Factory, op Op, args []string, runF fu
 	return asUsage(cmdline.Execute(root, append([]string{string(op)}, args...)))
 }
 
-func (o *ActionOptions) setTargets(hosts []string) error {
-	if len(hosts) == 0 {
+func (o *ActionOptions) setTargets(args []string) error {
+	hosts, fromInv, err := inventoryTargets(o.Inventory, args, o.IO.In)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if (o.Inventory.HostsFile == "-" || slices.Contains(args, "-")) && o.Auth.PasswordStdin {
+		return usageErrorf("hosts on stdin and --password-stdin cannot share standard input")
+	}
+	if len(hosts) == 0 && len(fromInv.targets) == 0 {
 		return usageErrorf("%s: no host given (iisctl %s HOST[:PORT]...)", o.Op, o.Op)
 	}
 	if o.Parallel < 1 {
@@ -78,7 +90,14 @@ func (o *ActionOptions) setTargets(hosts []string) error {
 		}
 		o.Targets = append(o.Targets, t)
 	}
-	return nil
+	o.Targets = append(o.Targets, fromInv.targets...)
+	if o.Inventory.CredsFile != "" {
+		if o.Creds, err = loadCredsFile(o.Inventory.CredsFile); err != nil {
+			return usageErrorf("%v", err)
+		}
+		o.Creds.groups = fromInv.groups
+	}
+	return o.Rolling.validate(o.Op)
 }
 
 // resetOptions expresses o as iisreset options, whose timeout defaults
@@ -102,17 +121,26 @@ const ExitInterrupted = 130
 
 // actionRun resolves the credentials, runs the fleet and reports.
 func actionRun(ctx context.Context, o *ActionOptions) error {
-	cred, krb, err := resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
+	var cred Credentials
 	wipe := func() {}
-	if !krb && err == nil {
-		cred, wipe, err = resolveCredentials(o.Auth, o.IO, o.Getenv)
-	}
-	if err != nil {
-		return err
+	// A credentials file that names every host needs no other account.
+	if o.Auth.User != "" || o.Getenv(EnvUser) != "" || o.Auth.Kerberos || o.Auth.Keytab != "" || !o.Creds.covers(o.Targets) {
+		var krb bool
+		var err error
+		cred, krb, err = resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
+		if !krb && err == nil {
+			cred, wipe, err = resolveCredentials(o.Auth, o.IO, o.Getenv)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	defer wipe()
 	if o.Watch {
 		return watchStatus(ctx, o, cred)
+	}
+	if o.Rolling.Enabled {
+		return rollingRun(ctx, o, cred)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -47,6 +47,13 @@ func TestNewCmdAction(t *testing.T) {
 			}
 			got.IO, got.Dial, got.Getenv, got.Since = nil, nil, nil, nil
 			c.want.Op, c.want.Interval = c.op, DefaultInterval
+			if len(got.Inventory.Groups) == 0 {
+				got.Inventory.Groups = nil
+			}
+			if c.op == OpRestart || c.op == OpStop || c.op == OpStart {
+				c.want.Rolling = RollingOptions{HealthStatus: DefaultHealthStatus, HealthTimeout: DefaultHealthTimeout,
+					HealthRetries: DefaultHealthRetries, HealthInterval: DefaultHealthInterval, MaxFailures: 1}
+			}
 			if !reflect.DeepEqual(*got, c.want) {
 				t.Errorf("got  %+v\nwant %+v", *got, c.want)
 			}

@@ -46,7 +46,7 @@ func runFleet(ctx context.Context, o *ActionOptions, cred Credentials, prog *pro
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = runHost(ctx, o, cred, t, prog)
+			results[i] = runHost(ctx, o, o.credFor(t, cred), t, prog)
 		}()
 	}
 	wg.Wait()

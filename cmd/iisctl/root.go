@@ -95,6 +95,20 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 		fs.BoolVarP(&o.Watch, "watch", "w", false, "show the status again every --interval until Ctrl-C")
 		fs.DurationVar(&o.Interval, "interval", DefaultInterval, "time between two --watch rounds")
 	}
+	fs.StringVar(&o.Inventory.HostsFile, "hosts-file", "", "read hosts from `FILE` (one HOST[:PORT] a line, # comments, [group] sections; - is stdin)")
+	fs.StringSliceVar(&o.Inventory.Groups, "group", nil, "only the hosts of these [group] sections of the hosts file")
+	fs.StringVar(&o.Inventory.CredsFile, "credentials-file", "", "per-host accounts in `FILE` (0600): lines PATTERN USER PASSWORD")
+	if op == OpRestart || op == OpStop || op == OpStart {
+		r := &o.Rolling
+		fs.BoolVar(&r.Enabled, "rolling", false, "go through the hosts in batches, each healthy before the next batch")
+		fs.StringVar(&r.Batch, "batch", "", "hosts per batch with --rolling: N or P% (default 1)")
+		fs.StringVar(&r.Health, "health", "", "health check after each host: http://{host}/path or tcp://{host}:PORT")
+		fs.IntVar(&r.HealthStatus, "health-status", DefaultHealthStatus, "the HTTP status --health expects")
+		fs.DurationVar(&r.HealthTimeout, "health-timeout", DefaultHealthTimeout, "time for one health check")
+		fs.IntVar(&r.HealthRetries, "health-retries", DefaultHealthRetries, "health checks repeated after a failure")
+		fs.DurationVar(&r.HealthInterval, "health-interval", DefaultHealthInterval, "time between health checks")
+		fs.IntVar(&r.MaxFailures, "max-failures", 1, "failed hosts after which the roll stops (at the end of their batch)")
+	}
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON array, one object per host (iisctl help json)")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "say how each host authenticated (Kerberos or NTLM) on stderr")
 	fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "hosts at once")
