@@ -67,6 +67,7 @@ func New(cfg Config) (*Manager, error) {
 			return nil, err
 		}
 		s := &service{cfg: c.withDefaults(cfg.LogDir), state: svc.Stopped}
+		s.logPath = s.cfg.logFile()
 		m.order = append(m.order, s)
 		m.byName[c.Name] = s
 		for _, d := range c.DependsOn {

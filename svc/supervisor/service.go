@@ -17,10 +17,11 @@ const killHint = 5 * time.Second
 
 // service is one supervised service; every field is guarded by Manager.mu.
 type service struct {
-	cfg   Service
-	state svc.State
-	since time.Time     // when the current state began (zero: never changed)
-	hint  time.Duration // its WaitHint
+	logPath string // cfg.logFile(), computed once: Status runs under the manager lock
+	cfg     Service
+	state   svc.State
+	since   time.Time     // when the current state began (zero: never changed)
+	hint    time.Duration // its WaitHint
 
 	win32, specific uint32 // exit codes of the last run
 	run             *run   // the running process, nil when Stopped
@@ -52,7 +53,7 @@ func (s *service) status(now time.Time) svc.Status {
 		Name: s.cfg.Name, DisplayName: s.cfg.DisplayName, Type: svc.TypeOwnProcess,
 		State: s.state, Win32ExitCode: s.win32, ServiceSpecificExitCode: s.specific,
 		StartType: s.cfg.StartType, Dependencies: append([]string(nil), s.cfg.DependsOn...),
-		Since: s.since, Restarts: s.restarts, LogFile: s.cfg.logFile(),
+		Since: s.since, Restarts: s.restarts, LogFile: s.logPath,
 	}
 	if s.run != nil {
 		st.ProcessID = uint32(s.run.pid)
