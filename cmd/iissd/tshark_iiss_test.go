@@ -111,6 +111,9 @@ type sealedChecks struct {
 	clsid bool
 	// notDecrypted excludes packets from the malformed-once-decrypted check.
 	notDecrypted string
+	// key is what lets tshark decrypt: default ntlmKey (the Kerberos
+	// tests give the service keytab).
+	key []string
 }
 
 // assertSealedAndReadable checks the capture c of an exchange at packet
@@ -123,6 +126,10 @@ type sealedChecks struct {
 func assertSealedAndReadable(t *testing.T, c *peertest.Capture, ck sealedChecks) []sealedPDU {
 	t.Helper()
 	wantOps := ck.ops
+	key := ck.key
+	if key == nil {
+		key = ntlmKey
+	}
 	c.Stop()
 	if dir := os.Getenv("IISCTL_KEEP_PCAP"); dir != "" {
 		// For debugging: keep the capture.
@@ -135,9 +142,9 @@ func assertSealedAndReadable(t *testing.T, c *peertest.Capture, ck sealedChecks)
 	if ck.notDecrypted != "" {
 		filter += " && !(" + ck.notDecrypted + ")"
 	}
-	if out := strings.TrimSpace(c.Decode(t, append(slices.Clone(ntlmKey), "-Y", filter)...)); out != "" {
+	if out := strings.TrimSpace(c.Decode(t, append(slices.Clone(key), "-Y", filter)...)); out != "" {
 		t.Errorf("tshark reports malformed packets or expert errors once decrypted:\n%s\n%s", out,
-			c.Decode(t, append(slices.Clone(ntlmKey), "-Y", filter, "-V")...))
+			c.Decode(t, append(slices.Clone(key), "-Y", filter, "-V")...))
 	}
 
 	// The plain DCE/RPC layer: binds with NTLMSSP, sealed requests.
@@ -174,7 +181,7 @@ func assertSealedAndReadable(t *testing.T, c *peertest.Capture, ck sealedChecks)
 	}
 
 	// With the key: readable.
-	pdus := decrypted(t, c, ntlmKey)
+	pdus := decrypted(t, c, key)
 	seen := map[int]bool{}
 	for _, p := range pdus {
 		if p.dispatch {
@@ -229,7 +236,7 @@ func assertSealedAndReadable(t *testing.T, c *peertest.Capture, ck sealedChecks)
 			"isystemactivator.properties.instninfo.clsid == e8fb8621-588f-11d2-9d61-00c04f79c5fe", "the requested CLSID"})
 	}
 	for _, q := range queries {
-		args := append(slices.Clone(ntlmKey), "-Y", q.filter, "-T", "fields", "-e", "frame.number")
+		args := append(slices.Clone(key), "-Y", q.filter, "-T", "fields", "-e", "frame.number")
 		if strings.TrimSpace(c.Decode(t, args...)) == "" {
 			t.Errorf("decrypted, tshark dissected no %s (%s)", q.what, q.filter)
 		}
