@@ -172,10 +172,11 @@ func Start(ctx context.Context, ip string) (*DC, error) {
 		return nil, err
 	}
 	dc := newDC(dir, ip)
-	tpl, sid, err := template(ctx)
+	tpl, sid, unlock, err := template(ctx)
 	if err == nil {
 		dc.DomainSID = sid
 		err = runQuiet(ctx, "cp", "-a", tpl+"/.", dir+"/")
+		unlock()
 	}
 	if err == nil {
 		err = dc.writeConfig()
@@ -212,41 +213,77 @@ func newDC(dir, ip string) *DC {
 // DC (provisioning is most of a DC's start-up cost; the databases hold no
 // absolute paths, and the address the template was provisioned with only
 // appears in DNS records nobody asks for). Test binaries running at once
-// wait for each other on a lock file.
-func template(ctx context.Context) (dir, sid string, err error) {
+// wait for each other on a lock file, held while provisioning and while
+// copying; templates of other code unused for an hour are removed.
+func template(ctx context.Context) (dir, sid string, unlock func(), err error) {
 	ver, _ := exec.CommandContext(ctx, "samba", "-V").Output()
 	h := sha256.Sum256([]byte(string(ver) + fixturesPy + innerSh + newDC("/", "127.0.0.1").smbConf()))
-	dir = filepath.Join(os.TempDir(), fmt.Sprintf("iisctl-sambadc-template-%x", h[:6]))
+	dir = filepath.Join(os.TempDir(), templatePrefix+fmt.Sprintf("%x", h[:6]))
 	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
-	defer lock.Close()
 	for syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
 		select {
 		case <-ctx.Done():
-			return "", "", fmt.Errorf("sambadc: waiting for another test binary to provision %s: %w", dir, ctx.Err())
+			lock.Close()
+			return "", "", nil, fmt.Errorf("sambadc: waiting for another test binary to provision %s: %w", dir, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	// Held until the caller has copied the template; closing releases it.
+	unlock = func() { lock.Close() }
+	now := time.Now()
+	os.Chtimes(lock.Name(), now, now) // last use, for removeStaleTemplates
+	removeStaleTemplates(dir)
 	if b, err := os.ReadFile(filepath.Join(dir, "domain.sid")); err == nil {
-		return dir, strings.TrimSpace(string(b)), nil
+		return dir, strings.TrimSpace(string(b)), unlock, nil
 	}
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+		unlock()
+		return "", "", nil, err
 	}
 	t := newDC(dir, "127.77.0.1")
 	if err := t.provision(ctx); err != nil {
 		os.RemoveAll(dir)
-		return "", "", err
+		unlock()
+		return "", "", nil, err
 	}
 	// Written last: its presence means the template is complete.
 	if err := os.WriteFile(filepath.Join(dir, "domain.sid"), []byte(t.DomainSID+"\n"), 0o644); err != nil {
-		return "", "", err
+		unlock()
+		return "", "", nil, err
 	}
-	return dir, t.DomainSID, nil
+	return dir, t.DomainSID, unlock, nil
+}
+
+const templatePrefix = "iisctl-sambadc-template-"
+
+// staleTemplate is how long a template of other code may go unused
+// before a test binary removes it.
+const staleTemplate = time.Hour
+
+// removeStaleTemplates removes templates other than keep that nobody
+// has used for staleTemplate, and that nobody holds now.
+func removeStaleTemplates(keep string) {
+	locks, _ := filepath.Glob(filepath.Join(os.TempDir(), templatePrefix+"*.lock"))
+	for _, l := range locks {
+		dir := strings.TrimSuffix(l, ".lock")
+		fi, err := os.Stat(l)
+		if dir == keep || err != nil || time.Since(fi.ModTime()) < staleTemplate {
+			continue
+		}
+		f, err := os.OpenFile(l, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.RemoveAll(dir)
+			os.Remove(l)
+		}
+		f.Close()
+	}
 }
 
 func runQuiet(ctx context.Context, argv ...string) error {
