@@ -26,11 +26,12 @@ func TestWiresharkKerberos(t *testing.T) {
 	env := startKDCEnv(t)
 	_, portS, _ := net.SplitHostPort(env.addr)
 	port, _ := strconv.Atoi(portS)
-	// Three runs cover both providers and the three etypes (tshark is slow).
+	// Two runs cover both providers (tshark is slow); RC4 is decrypted in
+	// cmd/iissd's TestTsharkKerberosSealed.
 	for _, tc := range []struct {
 		p provider
 		e string
-	}{{krbProviders[0], krbtest.AES256}, {krbProviders[1], krbtest.AES128}, {krbProviders[1], krbtest.RC4}} {
+	}{{krbProviders[0], krbtest.AES256}, {krbProviders[1], krbtest.AES128}} {
 		p, e := tc.p, tc.e
 		{
 			t.Run(p.name+"/"+e, func(t *testing.T) {
