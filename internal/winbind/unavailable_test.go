@@ -19,11 +19,13 @@ func logon() *ntlm.Logon {
 
 // TestHangingHelper: a helper that never answers costs one Timeout, is
 // killed, and the outage is logged once; meanwhile logons beyond
-// MaxConcurrent are refused as busy after Timeout instead of queueing.
+// MaxConcurrent are refused as busy after Timeout instead of queueing,
+// and a local logon is answered at once.
 func TestHangingHelper(t *testing.T) {
 	log := &syncBuffer{}
+	local := ntlm.VerifierFunc(func(context.Context, *ntlm.Logon) (ntlm.Verified, error) { return ntlm.Verified{}, nil })
 	v, err := winbind.New(winbind.Config{Domain: "CORP", NTLMAuth: []string{"sh", "-c", "exec sleep 30", "ntlm_auth"},
-		MaxConcurrent: 1, Timeout: 300 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(log, nil))})
+		MaxConcurrent: 1, Timeout: 300 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(log, nil)), Fallback: local})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +39,15 @@ func TestHangingHelper(t *testing.T) {
 			defer wg.Done()
 			_, errs[i] = v.Verify(context.Background(), logon())
 		}(i)
+	}
+	// Meanwhile a local logon does not wait for the stuck DC.
+	time.Sleep(50 * time.Millisecond)
+	t0 := time.Now()
+	if _, err := v.Verify(context.Background(), &ntlm.Logon{User: "admin", Domain: ""}); err != nil {
+		t.Errorf("local logon: %v", err)
+	}
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Errorf("a local logon waited %v behind the domain controller", d)
 	}
 	wg.Wait()
 	if d := time.Since(start); d > 3*time.Second {
