@@ -83,7 +83,11 @@ for m in "${modes[@]}"; do
 	slots)
 		timeout $((secs + 5)) "$tmp/iisattack" -target 127.0.0.1:135 -mode slots -conns 2000 -addrs 20 -user admin -duration "${secs}s" ;;
 	guess)
-		timeout $((secs + 5)) "$tmp/iisattack" -target 127.0.0.1:135 -mode guess -user admin -duration "$((secs < 20 ? secs : 20))s"
+		bad0=$(grep -c '"reason":"bad credentials"' "$tmp/audit.log" || true)
+		gsecs=$((secs < 20 ? secs : 20))
+		timeout $((secs + 5)) "$tmp/iisattack" -target 127.0.0.1:135 -mode guess -user admin -duration "${gsecs}s"
+		bad1=$(grep -c '"reason":"bad credentials"' "$tmp/audit.log" || true)
+		echo "guess: of those, $((bad1 - bad0)) were checked against the password (audit trail: bad credentials): $(awk -v n=$((bad1 - bad0)) -v s="$gsecs" 'BEGIN {printf "%.2f", n/s}') guesses/s; the rest were refused unchecked"
 		echo "guess: a correct logon from a clean address meanwhile:"
 		/usr/bin/time -f "guess: iisctl status from 127.0.0.1 took %es" timeout 30 "$tmp/iisctl" status 127.0.0.1 -u admin | head -3 ;;
 	cancel)

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 )
 
 // authLeg runs one server handshake leg for the verifier of a bind or
@@ -75,6 +76,13 @@ func (c *serverConn) step(ac *authContext, in []byte) ([]byte, bool, error) {
 	if err != nil {
 		ac.failed = true
 		reason := logonReason(err, g)
+		if errors.Is(err, ErrLogonThrottled) {
+			// Refused unchecked: counted in the throttle's summary (log
+			// and audit trail) rather than one line each, so a flood of
+			// attempts cannot flood the trail.
+			c.log.Debug("rpc: logon throttled", "auth_context_id", ac.id, "user", g.user, "err", err)
+			return nil, false, err
+		}
 		c.log.Warn("rpc: authentication failed", "auth_context_id", ac.id, "auth_type", ac.typ,
 			"user", g.user, "reason", reason, "err", err)
 		c.securityEvent(SecurityEvent{Kind: "logon", Mechanism: ac.typ.mechanism(), Level: ac.level,

@@ -241,7 +241,7 @@ func guess(ctx context.Context, target, user string) {
 		}
 	}
 	el := time.Since(start)
-	fmt.Printf("guess: %d wrong passwords answered in %v from one address: %.2f guesses/s (the server's log and audit trail have the summary)\n",
+	fmt.Printf("guess: %d wrong passwords answered in %v from one address: %.2f answers/s (checked or refused unchecked)\n",
 		refused, el.Round(time.Millisecond), float64(refused)/el.Seconds())
 }
 
