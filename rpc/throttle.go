@@ -223,7 +223,7 @@ func (g *gate) Before(ctx context.Context, domain, user string) error {
 	if cr != nil {
 		if t.cfg.Lockout > 0 && cr.n >= t.cfg.Lockout {
 			t.sum.Throttled++
-			t.mu.Unlock()
+			t.unlockAndSummarize(now)
 			return fmt.Errorf("%w: account %s locked for addresses with failures (%d failures)", ErrLogonThrottled, g.account, cr.n)
 		}
 		turn = maxTime(turn, cr.next)
@@ -232,7 +232,7 @@ func (g *gate) Before(ctx context.Context, domain, user string) error {
 	wait := turn.Sub(now)
 	if wait > t.cfg.MaxWait {
 		t.sum.Throttled++
-		t.mu.Unlock()
+		t.unlockAndSummarize(now)
 		return fmt.Errorf("%w: next attempt from %s in %v", ErrLogonThrottled, g.ip, wait.Round(time.Millisecond))
 	}
 	ar.next = turn.Add(d)
@@ -275,6 +275,12 @@ func (g *gate) After(ok bool) {
 		r.next = maxTime(r.next, now.Add(t.delay(r.n)))
 	}
 	t.sum.Failures++
+	t.unlockAndSummarize(now)
+}
+
+// unlockAndSummarize releases mu and, once per SummaryInterval while
+// attempts fail or are throttled, emits the summary.
+func (t *LogonThrottle) unlockAndSummarize(now time.Time) {
 	var out *ThrottleSummary
 	if now.Sub(t.last) >= t.cfg.SummaryInterval {
 		s := t.summaryLocked(now)
