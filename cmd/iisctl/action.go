@@ -121,19 +121,9 @@ const ExitInterrupted = 130
 
 // actionRun resolves the credentials, runs the fleet and reports.
 func actionRun(ctx context.Context, o *ActionOptions) error {
-	var cred Credentials
-	wipe := func() {}
-	// A credentials file that names every host needs no other account.
-	if o.Auth.User != "" || o.Getenv(EnvUser) != "" || o.Auth.Kerberos || o.Auth.Keytab != "" || !o.Creds.covers(o.Targets) {
-		var krb bool
-		var err error
-		cred, krb, err = resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
-		if !krb && err == nil {
-			cred, wipe, err = resolveCredentials(o.Auth, o.IO, o.Getenv)
-		}
-		if err != nil {
-			return err
-		}
+	cred, wipe, err := o.fleetCredentials()
+	if err != nil {
+		return err
 	}
 	defer wipe()
 	if o.Watch {
@@ -172,6 +162,19 @@ func actionRun(ctx context.Context, o *ActionOptions) error {
 		return &exitError{code}
 	}
 	return nil
+}
+
+// fleetCredentials resolves the default account (flags, environment,
+// Kerberos, prompt); a credentials file that names every host needs none.
+func (o *ActionOptions) fleetCredentials() (Credentials, func(), error) {
+	if o.Auth.User == "" && o.Getenv(EnvUser) == "" && !o.Auth.Kerberos && o.Auth.Keytab == "" && o.Creds.covers(o.Targets) {
+		return Credentials{}, func() {}, nil
+	}
+	cred, krb, err := resolveKerberos(o.Auth, &o.Conn, o.IO, o.Getenv)
+	if krb || err != nil {
+		return cred, func() {}, err
+	}
+	return resolveCredentials(o.Auth, o.IO, o.Getenv)
 }
 
 // interrupts counts Ctrl-C during a command.

@@ -48,6 +48,7 @@ func newRootCmd(ctx context.Context, f *Factory, h *hooks) *cobra.Command {
 		root.AddCommand(newActionCmd(ctx, f, op, &auth, &conn, h.action))
 	}
 	root.AddCommand(newResetCmd(ctx, f, h.reset))
+	root.AddCommand(newExporterCmd(ctx, f, &auth, &conn))
 	for _, t := range helpTopics {
 		tc := &cobra.Command{Use: t.name, Short: t.short, Long: t.text}
 		tc.SetHelpFunc(printLong)
