@@ -151,7 +151,9 @@ func TestExporterCommand(t *testing.T) {
 	e.f.Interrupts = intr
 	done := make(chan int, 1)
 	addr := freeTCPAddr(t)
-	go func() { done <- e.run(t, "iisctl", "exporter", "--listen", addr, "--interval", "50ms", "-u", "admin", "web1") }()
+	go func() {
+		done <- e.run(t, "iisctl", "exporter", "--listen", addr, "--interval", "50ms", "-u", "admin", "web1")
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	var body string
 	for time.Now().Before(deadline) {
