@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestParseInventory(t *testing.T) {
@@ -102,6 +103,7 @@ type healthServer struct {
 	mu    sync.Mutex
 	asked []string
 	bad   map[string]bool
+	onAsk func() // called on each request
 }
 
 func (h *healthServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +111,9 @@ func (h *healthServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.asked = append(h.asked, host)
 	h.mu.Unlock()
+	if h.onAsk != nil {
+		h.onAsk()
+	}
 	if h.bad[host] {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
@@ -189,5 +194,41 @@ func TestRollingUsage(t *testing.T) {
 		if code := e.run(t, append([]string{"iisctl"}, args...)...); code != ExitUsage {
 			t.Errorf("%q: exit %d\n%s", args, code, e.errOut)
 		}
+	}
+}
+
+// Ctrl-C during a batch lets it finish (health checks included) and
+// starts no other; the report says interrupted, the exit code is 130.
+func TestRollingInterrupt(t *testing.T) {
+	intr := make(chan os.Signal, 1)
+	var once sync.Once
+	hs := &healthServer{onAsk: func() { once.Do(func() { intr <- os.Interrupt; time.Sleep(50 * time.Millisecond) }) }}
+	srv := httptest.NewServer(hs)
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	healthHosts = func(string) string { return "127.0.0.1" }
+	defer func() { healthHosts = nil }()
+	e := newEnv(false)
+	e.f.Interrupts = intr
+	for _, h := range []string{"a", "b", "c", "d"} {
+		e.hosts[h] = newStub(true)
+	}
+	code := e.run(t, "iisctl", "restart", "-u", "admin", "--rolling", "--batch", "2", "--health", "http://{host}:"+port+"/",
+		"--json", "a", "b", "c", "d")
+	if code != ExitInterrupted {
+		t.Errorf("exit %d, want %d\n%s", code, ExitInterrupted, e.errOut)
+	}
+	var rep jsonRolling
+	if err := json.Unmarshal(e.out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, e.out)
+	}
+	if !rep.Interrupted || rep.Completed || rep.OK != 2 || rep.Skipped != 2 || !strings.Contains(rep.Stopped, "before batch 2") {
+		t.Errorf("report: %+v", rep)
+	}
+	if e.hosts["c"].Calls() != "" || e.hosts["d"].Calls() != "" {
+		t.Error("batch 2 ran after Ctrl-C")
+	}
+	if !strings.Contains(e.errOut.String(), "finishing the current batch") {
+		t.Errorf("stderr:\n%s", e.errOut)
 	}
 }

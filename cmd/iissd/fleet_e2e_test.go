@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -20,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/iisctl/iisctl/iiss"
 )
 
 const (
@@ -241,4 +244,85 @@ func TestRollingRestartFleet(t *testing.T) {
 		t.Errorf("progress:\n%s", r.stderr)
 	}
 	waitStates(t, wide, map[string]string{"W3SVC": "Running"})
+
+	exporterOverFleet(t, bin, hostsFile, credsFile, hosts, b)
+}
+
+// exporterOverFleet runs `iisctl exporter` over the fleet: a round of
+// Status probes on /metrics, then /probe of one host after its services
+// were stopped, and /probe of a host outside the selected group refused.
+func exporterOverFleet(t *testing.T, bin, hostsFile, credsFile string, hosts []string, b *demoServer) {
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "exporter", "--listen", addr, "--interval", "1h", "--timeout", "20s",
+		"--hosts-file", hostsFile, "--group", "fleet", "--credentials-file", credsFile)
+	cmd.Env = cleanEnv()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("exporter exit: %v\n%s", err, out.String())
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("the exporter did not stop on SIGINT")
+		}
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/metrics")
+		if err == nil {
+			resp.Body.Close()
+			fams := scrape(t, base+"/metrics")
+			if v, _ := metricValue(fams, "iisctl_exporter_rounds_total", nil); v >= 1 {
+				for _, h := range hosts {
+					if v, ok := metricValue(fams, "iisctl_probe_success", map[string]string{"target": h}); !ok || v != 1 {
+						t.Errorf("iisctl_probe_success{target=%s} = %v %v", h, v, ok)
+					}
+					if v, ok := metricValue(fams, "iisctl_service_state", map[string]string{"target": h, "service": "W3SVC", "state": "running"}); !ok || v != 1 {
+						t.Errorf("%s W3SVC running = %v %v", h, v, ok)
+					}
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe round within 30s\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Stop b's services with the library, then probe b now.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := iiss.Dial(ctx, b.Act.String(), iiss.ClientConfig{Credentials: iiss.Credentials{User: testAdmin, Password: testAdminPass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Stop(ctx, 20*time.Second, true); err != nil {
+		t.Fatal(err)
+	}
+	fams := scrape(t, base+"/probe?target="+b.Act.String())
+	if v, ok := metricValue(fams, "iisctl_service_state", map[string]string{"service": "W3SVC", "state": "stopped"}); !ok || v != 1 {
+		t.Errorf("/probe after Stop: W3SVC stopped = %v %v\n%v", v, ok, fams["iisctl_service_state"])
+	}
+	if v, _ := metricValue(fams, "iisctl_probe_success", nil); v != 1 {
+		t.Errorf("/probe success = %v", v)
+	}
+	resp, err := http.Get(base + "/probe?target=127.0.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("/probe of a host outside --group: %s", resp.Status)
+	}
 }
