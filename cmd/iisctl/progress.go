@@ -32,6 +32,7 @@ type progress struct {
 	hosts int
 	done  int
 	note  string // an extra message under the spinner (Ctrl-C)
+	line  func() string // replaces the spinner line's text (rolling); nil: the default
 	frame int
 	quit  chan struct{}
 	wg    sync.WaitGroup
@@ -67,6 +68,9 @@ func (p *progress) drawLocked() {
 	verb := map[Op]string{OpStart: "starting", OpStop: "stopping", OpRestart: "restarting", OpReboot: "rebooting"}[p.op]
 	line := fmt.Sprintf("%s %s the Internet services: %d of %d host(s) done, %s",
 		spinFrames[p.frame%len(spinFrames)], verb, p.done, p.hosts, time.Since(p.start).Round(time.Second))
+	if p.line != nil {
+		line = fmt.Sprintf("%s %s, %s", spinFrames[p.frame%len(spinFrames)], p.line(), time.Since(p.start).Round(time.Second))
+	}
 	if p.note != "" {
 		line += "  " + p.note
 	}

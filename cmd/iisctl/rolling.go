@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
@@ -241,8 +242,27 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// On a terminal, a live line (batch, hosts ok/failed/pending) under
+	// the hosts' service state changes; plain lines otherwise.
+	var prog *progress
+	var nOK, nFailed, curBatch atomic.Int64
+	logf := func(format string, a ...any) { fmt.Fprintf(o.IO.ErrOut, "iisctl: "+format+"\n", a...) }
+	if o.IO.ErrIsTTY && !o.JSON {
+		prog = newProgress(o.IO.ErrOut, o.Op, len(o.Targets))
+		prog.line = func() string {
+			ok, failed := nOK.Load(), nFailed.Load()
+			return fmt.Sprintf("rolling %s: batch %d of %d; %d ok, %d failed, %d pending", o.Op, curBatch.Load(), rep.Batches,
+				ok, failed, int64(len(o.Targets))-ok-failed)
+		}
+		logf = prog.printf
+		defer func() {
+			if prog != nil {
+				prog.stop()
+			}
+		}()
+	}
 	intr := watchInterrupts(o.Interrupts, o.IO.ErrOut, 2,
-		"Ctrl-C: finishing the current batch, then stopping; Ctrl-C again stops waiting", cancel, nil)
+		"Ctrl-C: finishing the current batch, then stopping; Ctrl-C again stops waiting", cancel, prog)
 	client := healthClient(ro.HealthTimeout)
 	failures := 0
 	for b := 0; b < rep.Batches; b++ {
@@ -255,7 +275,8 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 		for _, t := range o.Targets[lo:hi] {
 			names = append(names, t.String())
 		}
-		fmt.Fprintf(o.IO.ErrOut, "iisctl: batch %d/%d: %s %s\n", b+1, rep.Batches, o.Op, strings.Join(names, " "))
+		curBatch.Store(int64(b + 1))
+		logf("batch %d/%d: %s %s", b+1, rep.Batches, o.Op, strings.Join(names, " "))
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, max(o.Parallel, 1))
 		for i := lo; i < hi; i++ {
@@ -263,8 +284,14 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				rep.Hosts[i] = rollOne(ctx, o, o.credFor(o.Targets[i], cred), o.Targets[i], b+1, client)
-				fmt.Fprintln(o.IO.ErrOut, "iisctl: "+rollLine(o.Op, rep.Hosts[i]))
+				h := rollOne(ctx, o, o.credFor(o.Targets[i], cred), o.Targets[i], b+1, client, prog)
+				if h.Status == rollOK {
+					nOK.Add(1)
+				} else {
+					nFailed.Add(1)
+				}
+				rep.Hosts[i] = h
+				logf("%s", rollLine(o.Op, h))
 			}()
 		}
 		wg.Wait()
@@ -284,6 +311,10 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 	}
 	if n := intr.stop(); n > 0 && rep.Stopped == "" && rep.count(rollSkipped) > 0 {
 		rep.Stopped, rep.Interrupted = "interrupted", true
+	}
+	if prog != nil {
+		prog.stop()
+		prog = nil
 	}
 	if rep.Stopped != "" {
 		fmt.Fprintf(o.IO.ErrOut, "iisctl: rolling %s %s; %d hosts not attempted\n", o.Op, rep.Stopped, rep.count(rollSkipped))
@@ -311,9 +342,9 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 }
 
 // rollOne does the operation on one host, then its health check.
-func rollOne(ctx context.Context, o *ActionOptions, cred Credentials, t Target, batch int, client *http.Client) rollHost {
+func rollOne(ctx context.Context, o *ActionOptions, cred Credentials, t Target, batch int, client *http.Client, prog *progress) rollHost {
 	start := time.Now()
-	h := rollHost{hostResult: runHost(ctx, o, cred, t, nil), Batch: batch, Status: rollOK}
+	h := rollHost{hostResult: runHost(ctx, o, cred, t, prog), Batch: batch, Status: rollOK}
 	if h.Err == nil && o.Rolling.Health != "" && o.Op != OpStop {
 		hr := checkHealth(ctx, &o.Rolling, t, client)
 		h.Health = &hr

@@ -232,3 +232,24 @@ func TestRollingInterrupt(t *testing.T) {
 		t.Errorf("stderr:\n%s", e.errOut)
 	}
 }
+
+// On a terminal the roll draws a live line (batch, ok/failed/pending)
+// and the hosts' service state changes above it.
+func TestRollingLiveView(t *testing.T) {
+	e := newEnv(true)
+	e.f.IO.ErrIsTTY = true
+	e.hosts["a"] = newStub(true)
+	e.hosts["b"] = newStub(true)
+	if code := e.run(t, "iisctl", "restart", "-u", "admin", "--rolling", "a", "b"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, e.errOut)
+	}
+	s := e.errOut.String()
+	for _, want := range []string{"\r\x1b[K", "rolling restart: batch ", " pending", "batch 2/2: restart b", "a  web ", "b: restart ok"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in the live view:\n%q", want, s)
+		}
+	}
+	if !strings.Contains(e.out.String(), "HOST") || !strings.Contains(e.out.String(), "BATCH") {
+		t.Errorf("table:\n%s", e.out)
+	}
+}
