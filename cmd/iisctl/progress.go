@@ -31,7 +31,7 @@ type progress struct {
 	mu    sync.Mutex
 	hosts int
 	done  int
-	note  string // an extra message under the spinner (Ctrl-C)
+	note  string        // an extra message under the spinner (Ctrl-C)
 	line  func() string // replaces the spinner line's text (rolling); nil: the default
 	frame int
 	quit  chan struct{}
