@@ -6,6 +6,8 @@
 // Usage:
 //
 //	iisctl status|start|stop|restart|kill|reboot HOST[:PORT]... [flags]
+//	iisctl restart|stop|start --rolling [--batch N|P%] [--health URL] --hosts-file FILE [--group G]
+//	iisctl exporter [--listen ADDR:PORT] --hosts-file FILE   Prometheus metrics (docs/metrics.md)
 //	iisctl reset [credential flags] [computername] [iisreset switches]
 //	iisreset [credential flags] [computername] [iisreset switches]
 //	iisctl version | --version
@@ -18,7 +20,10 @@
 // cobra's (internal/cmdline, shared with iissd): the credential and
 // connection flags belong to the root command and may stand anywhere,
 // before the command name too (iisctl -u alice status web01). Up to --parallel hosts (default 8) run at once;
-// results are printed in the order the hosts were given.
+// results are printed in the order the hosts were given. Hosts also come
+// from --hosts-file (inventory.go: [group] sections, --group) or stdin
+// ("-"), accounts per host from --credentials-file (0600); --rolling
+// goes through them in batches with health checks (rolling.go).
 //
 // # Credentials
 //

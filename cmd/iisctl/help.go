@@ -107,6 +107,18 @@ const jsonHelp = `--json prints an array with one object per host, in the order 
   kerberos_fallback string  present when negotiate used NTLM: why Kerberos
                         was impossible
 
+With --rolling, --json prints one object instead: action, rolling (true),
+batch_size, batches, max_failures, completed (every batch ran), stopped
+(why not: "stopped after batch 3: 1 failed (--max-failures 1)",
+"interrupted before batch 2"), interrupted, ok, failed and skipped (counts),
+and hosts: the objects above plus
+  batch        number   1-based; 0 for a host not attempted
+  status       string   ok, failed or skipped (the roll stopped before it)
+  step         string   also "health" when the health check failed
+  error_kind   string   unhealthy, or iiss's kind (unreachable, logon-failure, ...)
+  health       object   url, attempts, status (HTTP; 0 for tcp), ok, error;
+                        null without --health or when not checked
+
 Fields are only ever added, never renamed or removed.
 `
 
