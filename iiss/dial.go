@@ -240,10 +240,25 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	itf, err := dcom.Activate(dctx, dcom.ClientConfig{
-		Host: h, Port: port, Auth: auth, Level: cfg.AuthLevel.rpc(),
-		RemoteActivation: cfg.LegacyActivation, ClassObject: cfg.ClassObjectActivation, DialTimeout: timeout, Dial: cfg.Dial, Logger: cfg.Logger,
-	}, CLSID_IIisServiceControl, IID_IIisServiceControl)
+	activate := func(auth rpc.Initiator) (*dcom.Interface, error) {
+		return dcom.Activate(dctx, dcom.ClientConfig{
+			Host: h, Port: port, Auth: auth, Level: cfg.AuthLevel.rpc(),
+			RemoteActivation: cfg.LegacyActivation, ClassObject: cfg.ClassObjectActivation, DialTimeout: timeout, Dial: cfg.Dial, Logger: cfg.Logger,
+		}, CLSID_IIisServiceControl, IID_IIisServiceControl)
+	}
+	itf, err := activate(auth)
+	if err != nil && mech.byPassword {
+		// The KDC accepted the password, the server refused the ticket
+		// (no keytab, another SPN): Kerberos is impossible with this
+		// server, so negotiate uses NTLM, as Windows' Negotiate does.
+		if k, _ := classify(err, true); k == KindLogonFailure {
+			nc, nerr := ntlmConfig(cfg)
+			if nerr == nil {
+				mech = Mechanism{Name: "NTLM", Provider: mech.Provider, Fallback: "the server refused the Kerberos ticket: " + err.Error()}
+				itf, err = activate(spnego.Initiator{Config: nc})
+			}
+		}
+	}
 	if err != nil {
 		return nil, dialError(ctx, h, port, timeout, err)
 	}
@@ -288,6 +303,9 @@ type Mechanism struct {
 	Name     string // "Kerberos" or "NTLM"
 	Provider string // "negotiate" (SPNEGO, 9), "kerberos" (16), "ntlm" (10), "spnego" (9)
 	Fallback string // why negotiate fell back to NTLM; "" otherwise
+	// byPassword: negotiate chose Kerberos for a password logon, so it
+	// may still fall back to NTLM if the server refuses the ticket.
+	byPassword bool
 }
 
 // String renders "Kerberos (negotiate)" and the like.
@@ -309,14 +327,24 @@ func initiator(ctx context.Context, host string, cfg ClientConfig) (rpc.Initiato
 	return i, m, err
 }
 
-func initiatorFor(ctx context.Context, host string, cfg ClientConfig, m *Mechanism) (rpc.Initiator, error) {
+// ntlmConfig is the NTLM initiator configuration of cfg's credentials.
+func ntlmConfig(cfg ClientConfig) (ntlm.ClientConfig, error) {
 	c := cfg.Credentials
 	nc := ntlm.ClientConfig{User: c.User, Domain: c.Domain, Password: c.Password, Rand: cfg.Rand, Now: cfg.Now}
 	if len(c.NTHash) != 0 {
 		if len(c.NTHash) != 16 {
-			return nil, fmt.Errorf("iiss: an NT hash has 16 bytes, not %d", len(c.NTHash))
+			return nc, fmt.Errorf("iiss: an NT hash has 16 bytes, not %d", len(c.NTHash))
 		}
 		copy(nc.NTHash[:], c.NTHash)
+	}
+	return nc, nil
+}
+
+func initiatorFor(ctx context.Context, host string, cfg ClientConfig, m *Mechanism) (rpc.Initiator, error) {
+	c := cfg.Credentials
+	nc, err := ntlmConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
 	switch cfg.Auth {
 	case AuthNTLM:
@@ -333,7 +361,7 @@ func initiatorFor(ctx context.Context, host string, cfg ClientConfig, m *Mechani
 				m.Fallback = why
 				return spnego.Initiator{Config: nc}, nil
 			}
-			m.Name = "Kerberos"
+			m.Name, m.byPassword = "Kerberos", true
 			return spnego.Initiator{Kerberos: kc}, nil
 		}
 		kc, err := kerberosConfig(host, cfg)

@@ -168,6 +168,14 @@ func TestDomainNTLMEndToEnd(t *testing.T) {
 	if !strings.Contains(d.Logs(), `caller=IISTEST\dave`) {
 		t.Errorf("the refusal of dave is not logged:\n%s", d.Logs())
 	}
+
+	// This iissd has no keytab: the KDC gives iisctl a ticket, iissd
+	// refuses it, and negotiate falls back to NTLM, saying why.
+	r = krbCLI(t, dc, sambadc.Operator, sambadc.OperatorPass, "status", target, "--json")
+	wantCode(t, r, 0)
+	if j := parseJSON(t, r); len(j) != 1 || j[0].Mechanism != "NTLM" || !strings.Contains(j[0].Fallback, "refused the Kerberos ticket") {
+		t.Errorf("want the NTLM fallback after a refused ticket:\n%s", r)
+	}
 }
 
 // TestDomainImpacketNTLM: impacket, an independent client, with domain
