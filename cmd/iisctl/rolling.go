@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -230,6 +231,13 @@ func (r *rollReport) count(status string) int {
 
 // rollingRun does o.Op over o.Targets in batches.
 func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
+	// The hosts' goroutines, Ctrl-C and the live view write stderr: one
+	// whole write at a time.
+	ios := *o.IO
+	ios.ErrOut = &lockedWriter{w: o.IO.ErrOut}
+	oc := *o
+	oc.IO = &ios
+	o = &oc
 	ro := &o.Rolling
 	size, err := ro.batchSize(len(o.Targets))
 	if err != nil {
@@ -475,4 +483,16 @@ func writeRollingJSON(o *ActionOptions, rep *rollReport) error {
 	enc := json.NewEncoder(o.IO.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
