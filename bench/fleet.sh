@@ -70,14 +70,21 @@ hosts "$N_ROLL" >"$tmp/roll.hosts"
 secs() { local s e rc=0; s=$(date +%s.%N); "$@" >"$tmp/last.out" 2>"$tmp/last.err" || rc=$?; e=$(date +%s.%N); [[ $rc == 0 ]] || { echo "exit $rc: $*" | cut -c1-120 >&2; tail -3 "$tmp/last.out" "$tmp/last.err" >&2; }; echo "$e - $s" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo "fleet bench: $(nproc) CPUs, $(go version | cut -d' ' -f3), $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)"
-one=$(secs "$tmp/iisctl" status 127.1.0.1 --parallel 256)
-inv=$(secs "$tmp/iisctl" status --hosts-file "$tmp/status.hosts" --parallel 256)
-
-args=$(secs "$tmp/iisctl" status --parallel 256 $(cat "$tmp/status.hosts"))
+best() { # best CMD...: the fastest of BENCH_REPEAT (2) runs
+	local b="" t i
+	for ((i = 0; i < ${BENCH_REPEAT:-2}; i++)); do
+		t=$(secs "$@")
+		if [[ -z $b ]] || (($(echo "$t < $b" | bc))); then b=$t; fi
+	done
+	echo "$b"
+}
+one=$(best "$tmp/iisctl" status 127.1.0.1 --parallel 256)
+args=$(best "$tmp/iisctl" status --parallel 256 $(cat "$tmp/status.hosts"))
+inv=$(best "$tmp/iisctl" status --hosts-file "$tmp/status.hosts" --parallel 256)
 echo "status, 1 endpoint:                 ${one}s"
 echo "status, $N_STATUS endpoints (hosts file): ${inv}s  = $(ratio "$inv" "$args") x the same hosts as arguments (${args}s), $(ratio "$inv" "$one") x one endpoint"
+[[ $N_ROLL == 0 ]] && exit 0
 plain=$(secs "$tmp/iisctl" restart --parallel 50 $(cat "$tmp/roll.hosts"))
 roll=$(secs "$tmp/iisctl" restart --rolling --batch 50 --hosts-file "$tmp/roll.hosts" --health "tcp://{host}:8080" --health-timeout 5s --health-interval 50ms --health-retries 20 --json)
-
 echo "restart, $N_ROLL endpoints, --parallel 50: ${plain}s"
 echo "restart --rolling --batch 50 + tcp health, $N_ROLL endpoints: ${roll}s = $(ratio "$roll" "$plain") x the plain restart"
