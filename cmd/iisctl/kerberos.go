@@ -13,7 +13,8 @@ import (
 
 // wantKerberos decides Kerberos for these flags and --auth: -k, --keytab
 // and --auth kerberos always; negotiate with $KRB5CCNAME set and no
-// password flags (as Windows prefers Kerberos when it has a ticket).
+// password source (-p, --password-stdin, $IISCTL_PASSWORD, --hashes), as
+// Windows prefers Kerberos when it has a ticket; a password keeps NTLM.
 func wantKerberos(f AuthFlags, t AuthType, getenv func(string) string) bool {
 	switch {
 	case f.Kerberos || f.Keytab != "" || t == AuthKerberos:
@@ -21,7 +22,7 @@ func wantKerberos(f AuthFlags, t AuthType, getenv func(string) string) bool {
 	case t != AuthNegotiate:
 		return false
 	}
-	return getenv("KRB5CCNAME") != "" && !f.PasswordSet && !f.PasswordStdin && f.Hashes == ""
+	return getenv("KRB5CCNAME") != "" && !f.PasswordSet && !f.PasswordStdin && f.Hashes == "" && getenv(EnvPassword) == ""
 }
 
 // resolveKerberos builds Kerberos credentials when wantKerberos and sets
