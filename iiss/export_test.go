@@ -116,3 +116,9 @@ const (
 )
 
 var IID_IDispatch = iidIDispatch
+
+// WatchSeen is how many events the disable switch's watch has handled.
+func (f *FileDisableState) WatchSeen() uint64 { return f.seen.Load() }
+
+// Cached reports whether Disabled answers from the cache.
+func (f *FileDisableState) Cached() bool { return f.cached.Load() != cacheOff }

@@ -151,9 +151,7 @@ func (l *Local) Status(ctx context.Context) ([]ServiceStatus, error) {
 	if err := l.disabled(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.opts.StatusTimeout)
-	defer cancel()
-	list, err := l.mgr.Services(ctx)
+	list, err := l.services(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("iiss: status: %w: %w", ErrFail, err)
 	}
@@ -162,6 +160,20 @@ func (l *Local) Status(ctx context.Context) ([]ServiceStatus, error) {
 		out[i] = StatusFromSvc(s)
 	}
 	return out, nil
+}
+
+// services asks the manager, bounded by StatusTimeout; a manager that
+// answers from memory (svc.Snapshotter) needs no per-call deadline.
+func (l *Local) services(ctx context.Context) ([]svc.Status, error) {
+	if sn, ok := l.mgr.(svc.Snapshotter); ok {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return sn.Snapshot()
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.opts.StatusTimeout)
+	defer cancel()
+	return l.mgr.Services(ctx)
 }
 
 // disabled returns ERROR_RESOURCE_DISABLED when the switch is on. A

@@ -13,6 +13,7 @@ import (
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/iiss/iisstest"
 	"github.com/iisctl/iisctl/internal/dcom"
+	"github.com/iisctl/iisctl/svc"
 	"github.com/iisctl/iisctl/svc/svctest"
 )
 
@@ -160,5 +161,33 @@ func TestFetchStatusRetries(t *testing.T) {
 	}
 	if _, err := iiss.FetchStatus(context.Background(), disabled, iiss.StatusFetchOptions{}); !errors.Is(err, iiss.ErrResourceDisabled) {
 		t.Fatalf("disabled: %v", err)
+	}
+}
+
+// snapshotFake is a Manager that answers from memory (svc.Snapshotter).
+type snapshotFake struct {
+	*svctest.Fake
+	snapshots int
+}
+
+func (f *snapshotFake) Snapshot() ([]svc.Status, error) {
+	f.snapshots++
+	return f.Fake.Services(context.Background())
+}
+
+// Status over a svc.Snapshotter uses Snapshot (no per-call deadline) and
+// still honours a cancelled call.
+func TestLocalStatusSnapshot(t *testing.T) {
+	mgr := &snapshotFake{Fake: svctest.NewFake(standardSpecs()...)}
+	l := iiss.NewLocal(mgr, iiss.LocalOptions{})
+	want, _ := mgr.Fake.Services(context.Background())
+	got, err := l.Status(context.Background())
+	if err != nil || len(got) != len(want) || got[0].Name != want[0].Name || mgr.snapshots != 1 {
+		t.Fatalf("Status = %v, %v (%d snapshots)", got, err, mgr.snapshots)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Status(ctx); !errors.Is(err, context.Canceled) || mgr.snapshots != 1 {
+		t.Fatalf("cancelled Status: %v (%d snapshots)", err, mgr.snapshots)
 	}
 }

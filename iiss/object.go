@@ -3,6 +3,8 @@ package iiss
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 
 	"github.com/iisctl/iisctl/internal/dcom"
 	"github.com/iisctl/iisctl/internal/iisswire"
@@ -42,6 +44,26 @@ type objectOptions struct {
 type object struct {
 	svc  Service
 	opts objectOptions
+
+	// blob is the last STATUS_BLOB encoded and the list it encodes:
+	// Status re-encodes only when the services' state has changed.
+	blob atomic.Pointer[statusBlob]
+}
+
+type statusBlob struct {
+	list []ServiceStatus
+	blob []byte // shared and read-only
+}
+
+// encodedStatus is the STATUS_BLOB of list, from the cache when list is
+// the one last encoded.
+func (s *object) encodedStatus(list []ServiceStatus) []byte {
+	if c := s.blob.Load(); c != nil && slices.Equal(c.list, list) {
+		return c.blob
+	}
+	b := iisswire.EncodeStatusBlob(entries(list))
+	s.blob.Store(&statusBlob{list: slices.Clone(list), blob: b})
+	return b
 }
 
 // newObject returns the dispatcher for s.
@@ -175,7 +197,7 @@ func (s *object) sizedStatus(size uint32, list []ServiceStatus, err error) *iiss
 		resp.Result = s.result("Status", err)
 		return resp
 	}
-	blob := iisswire.EncodeStatusBlob(entries(list))
+	blob := s.encodedStatus(list)
 	resp.RequiredSize = uint32(len(blob))
 	if uint64(len(blob)) > uint64(size) {
 		resp.Result = ERROR_INSUFFICIENT_BUFFER

@@ -81,3 +81,33 @@ func TestStatusSizeHint(t *testing.T) {
 		t.Fatalf("sizes %v, want [%d %d]", c.sizes, hint, need)
 	}
 }
+
+// The server caches the encoded STATUS_BLOB; every change of state, in
+// place or by a new list, still reaches the next Status.
+func TestStatusBlobCacheFollowsChanges(t *testing.T) {
+	s := &listService{list: services(3)}
+	c := &sizeConn{loopConn: loopConn{srv: iiss.NewObject(s, iiss.ObjectOptions{}), syntax: ndr.NDR20, iid: iiss.IID_IIisServiceControl}}
+	cl := iiss.NewClient(c, iiss.StatusFetchOptions{})
+	ctx := context.Background()
+	check := func(when string) {
+		t.Helper()
+		got, err := cl.Status(ctx)
+		if err != nil || !slices.Equal(got, s.list) {
+			t.Fatalf("%s: Status = %v, %v; want %v", when, got, err, s.list)
+		}
+	}
+	check("first")
+	check("unchanged")
+	s.list[1].State = svc.Stopped // the backend's slice changed in place
+	check("state changed in place")
+	s.list[1].CheckPoint = 7
+	check("checkpoint changed")
+	s.list[2].DisplayName = "Renamed"
+	check("display name changed")
+	s.list = append(slices.Clone(s.list[:1]), s.list[2:]...)
+	check("one service fewer")
+	s.list = nil
+	check("no services")
+	s.list = services(2)
+	check("services again")
+}

@@ -150,5 +150,13 @@ type Manager interface {
 	Close() error
 }
 
+// Snapshotter is implemented by a Manager whose Services answers from
+// memory at once, never waiting on its context: callers may use Snapshot
+// without setting up a deadline (iiss's Status does, per call).
+type Snapshotter interface {
+	// Snapshot is Services without a context.
+	Snapshot() ([]Status, error)
+}
+
 // ErrUnknownService is returned for a service name a backend does not know.
 var ErrUnknownService = errors.New("svc: unknown service")

@@ -40,6 +40,9 @@ func serve(ctx context.Context, cfg *Config, cfgPath string, stderr io.Writer, r
 	if err != nil {
 		return err
 	}
+	if err := disable.Watch(ctx); err != nil { // else every call looks at the file
+		log.Warn("the disable switch is looked up on every call", "err", err)
+	}
 	audit, err := openAudit(cfg.Log.Audit, stderr)
 	if err != nil {
 		return err

@@ -88,6 +88,18 @@ func New(cfg Config) (*Manager, error) {
 
 // Services implements svc.Manager: every service in configuration order.
 func (m *Manager) Services(ctx context.Context) ([]svc.Status, error) {
+	out, err := m.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return out, ctx.Err()
+}
+
+var _ svc.Snapshotter = (*Manager)(nil)
+
+// Snapshot implements svc.Snapshotter: Services answers from memory,
+// under the Manager's lock, without waiting.
+func (m *Manager) Snapshot() ([]svc.Status, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -98,7 +110,7 @@ func (m *Manager) Services(ctx context.Context) ([]svc.Status, error) {
 	for i, s := range m.order {
 		out[i] = s.status(now)
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 // Close implements svc.Manager. It releases the Manager without touching
