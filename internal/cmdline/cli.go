@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 )
 
 // UsageError is a command-line mistake: the program exits 2 and points
@@ -118,10 +117,9 @@ func manCommand(root *cobra.Command) *cobra.Command {
 			if err := os.MkdirAll(args[0], 0o755); err != nil {
 				return err
 			}
-			hdr := &doc.GenManHeader{Title: strings.ToUpper(root.Name()), Section: "1", Source: root.Name() + " " + root.Version,
-				Manual: "iisctl manual"}
-			root.DisableAutoGenTag = true
-			if err := doc.GenManTree(root, hdr, args[0]); err != nil {
+			hdr := manHeader{Title: strings.ToUpper(root.Name()), Section: "1", Source: root.Name() + " " + root.Version,
+				Manual: "iisctl manual", Date: manDate()}
+			if err := genManTree(root, hdr, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "man pages written to %s\n", args[0])

@@ -86,3 +86,12 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+func TestManTextEscapes(t *testing.T) {
+	if got, want := manText(".TH x\n'y\\z-w"), "\\&.TH x\n\\&'y\\ez\\-w"; got != want {
+		t.Fatalf("manText = %q, want %q", got, want)
+	}
+	if got, want := manQuote(`a "b"`), `"a \(dqb\(dq"`; got != want {
+		t.Fatalf("manQuote = %q, want %q", got, want)
+	}
+}
