@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,28 @@ func TestStopTimeoutThenKill(t *testing.T) {
 	}
 }
 
+// waitIgnoresTERM waits (bounded) until pid ignores SIGTERM
+// (/proc/PID/status SigIgn, bit 15).
+func waitIgnoresTERM(t *testing.T, pid uint32) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			t.Fatalf("pid %d: %v", pid, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if hexMask, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(hexMask), 16, 64); err == nil && m&(1<<(15-1)) != 0 {
+					return
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pid %d never ignored SIGTERM", pid)
+}
+
 // TestExitMappings runs units that end in each systemd Result.
 func TestExitMappings(t *testing.T) {
 	g := newGroup(t)
@@ -187,6 +210,9 @@ func TestExitMappings(t *testing.T) {
 	m := g.manager(t, Config{Units: []string{"exit3", "missing", "hang"}, Prefix: g.prefix})
 	cleanupKill(t, m)
 	_ = m.Start(ctxFor(t, 5*time.Second)) // exit3 and missing fail to start
+	// Type=exec counts hang as started once sh is exec'd, maybe before its
+	// trap runs: a SIGTERM then would end it cleanly (Result=success).
+	waitIgnoresTERM(t, statusOf(t, m)["hang"].ProcessID)
 	conn := g.sb.Conn()
 	done := make(chan string, 1)
 	if _, err := conn.StopUnitContext(ctxFor(t, 5*time.Second), g.unit("hang"), "replace", done); err != nil {
