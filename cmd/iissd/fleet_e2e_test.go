@@ -2,8 +2,9 @@ package main
 
 // Issue 16: a rolling restart over a fleet of iissd endpoints. One iissd
 // listens on every 127.x address (0.0.0.0 inside a network namespace the
-// test owns), so 127.0.0.1..127.0.0.6 are six hosts to iisctl; two more
-// iissd instances listen on 127.0.1.1 and 127.0.1.2. The health check of
+// test owns), so 127.0.0.1..127.0.0.6 are six hosts to iisctl; another
+// iissd listens on 127.0.1.1 (in-process) and one more, a process of its
+// own, on 127.0.1.2. The health check of
 // 127.0.0.4 fails: the roll stops at its batch, the later hosts are not
 // touched, and the JSON report says so.
 
@@ -18,7 +19,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"regexp"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +79,91 @@ func inOwnNetns(t *testing.T) bool {
 	return true
 }
 
+// iissdProcess is an iissd demo running as a process of its own (the
+// test binary as iissd).
+type iissdProcess struct {
+	Act, Site, State string
+}
+
+// startIissdProcess runs `iissd --demo` on ip as a separate process, its
+// administrator testAdmin with testAdminPass, and waits until its site
+// is up. It is stopped (SIGTERM) at cleanup.
+func startIissdProcess(t *testing.T, ip string) *iissdProcess {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := l.Addr().String()
+	l.Close()
+	p := &iissdProcess{Act: act, State: t.TempDir()}
+	cmd := exec.Command(exe, "--demo", "--listen", act, "--object-listen", ip+":0", "--state", p.State)
+	cmd.Env = append(os.Environ(), envRunAsIissd+"=1", "IISSD_CONFIG=", "IISSD_DEMO_PASSWORD="+testAdminPass)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	site := regexp.MustCompile(`web site on http://([^/]+)/`)
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Site == "" {
+		if m := site.FindStringSubmatch(out.String()); m != nil {
+			p.Site = m[1]
+			break
+		}
+		select {
+		case <-exited:
+			t.Fatalf("iissd --demo on %s exited:\n%s", act, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("iissd --demo on %s did not serve within 30s:\n%s", act, out.String())
+		}
+	}
+	for {
+		c, err := net.DialTimeout("tcp", p.Site, time.Second)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the site of iissd --demo on %s is not up within 30s:\n%s", act, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// audited counts the successful calls of method in the process' audit trail.
+func (p *iissdProcess) audited(t *testing.T, method string) int {
+	b, err := os.ReadFile(filepath.Join(p.State, "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "iiss audit" && m["method"] == method && m["result"] == "S_OK" {
+			n++
+		}
+	}
+	return n
+}
+
 // siteHealth answers /health for each host by connecting to its iissd's
 // demo site (200 when it accepts, 503 when not); the hosts in broken
 // answer 503 whatever the site does (an application that fails on one
@@ -113,7 +201,8 @@ func TestRollingRestartFleet(t *testing.T) {
 	}
 	// The iissd on every 127.x address, and two more on their own.
 	var wide *demoServer
-	var b, c *demoServer
+	var b *demoServer
+	var c *iissdProcess
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() {
@@ -124,13 +213,13 @@ func TestRollingRestartFleet(t *testing.T) {
 		return demoOptions{Activation: ip + ":0", Edit: func(cfg *Config) { cfg.Listen.Object = ip + ":0" }}
 	}
 	go func() { defer wg.Done(); b = startDemo(t, on("127.0.1.1")) }()
-	go func() { defer wg.Done(); c = startDemo(t, on("127.0.1.2")) }()
+	go func() { defer wg.Done(); c = startIissdProcess(t, "127.0.1.2") }()
 	wg.Wait()
 	if wide == nil || b == nil || c == nil {
 		t.FailNow()
 	}
 	_, wport, _ := net.SplitHostPort(wide.Act.String())
-	hosts := []string{"127.0.0.1:" + wport, "127.0.0.2:" + wport, b.Act.String(), c.Act.String(),
+	hosts := []string{"127.0.0.1:" + wport, "127.0.0.2:" + wport, b.Act.String(), c.Act,
 		"127.0.0.3:" + wport, "127.0.0.4:" + wport, "127.0.0.5:" + wport, "127.0.0.6:" + wport}
 	hs := &siteHealth{sites: map[string]string{"127.0.1.1": b.Site, "127.0.1.2": c.Site},
 		broken: map[string]bool{"127.0.0.4": true}}
@@ -229,10 +318,11 @@ func TestRollingRestartFleet(t *testing.T) {
 	if n, _ := count(wide, "Start"); n != 4 {
 		t.Errorf("the wide iissd started %d times, want 4", n)
 	}
-	for _, d := range []*demoServer{b, c} {
-		if s, _ := count(d, "Stop"); s != 1 {
-			t.Errorf("%s stopped %d times, want 1", d.Act, s)
-		}
+	if s, _ := count(b, "Stop"); s != 1 {
+		t.Errorf("%s stopped %d times, want 1", b.Act, s)
+	}
+	if s := c.audited(t, "Stop"); s != 1 {
+		t.Errorf("the iissd process on %s stopped %d times, want 1", c.Act, s)
 	}
 	hs.mu.Lock()
 	asked := strings.Join(hs.asked, " ")
