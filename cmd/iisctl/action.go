@@ -92,7 +92,7 @@ func (o *ActionOptions) setTargets(args []string) error {
 	}
 	o.Targets = append(o.Targets, fromInv.targets...)
 	if o.Inventory.CredsFile != "" {
-		if o.Creds, err = loadCredsFile(o.Inventory.CredsFile); err != nil {
+		if o.Creds, err = loadCredsFile(o.Inventory.CredsFile, o.Getenv); err != nil {
 			return usageErrorf("%v", err)
 		}
 		o.Creds.groups = fromInv.groups

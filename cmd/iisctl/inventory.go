@@ -170,10 +170,11 @@ type credsFile struct {
 // loadCredsFile reads a credentials file: lines "PATTERN USER PASSWORD",
 // PATTERN a shell pattern over the host name (web*.corp.example.com, *)
 // or @group of the hosts file, USER as -u takes it (CORP\alice,
-// alice@CORP), and PASSWORD the rest of the line, or nthash:HEX. The
-// first matching line wins. The file holds passwords: it must not be
+// alice@CORP), and PASSWORD the rest of the line, nthash:HEX, or env:VAR
+// (the password, or nthash:HEX, from the environment variable VAR). The
+// first matching line wins. The file may hold passwords: it must not be
 // readable by group or others (0600), as the users file.
-func loadCredsFile(p string) (*credsFile, error) {
+func loadCredsFile(p string, getenv func(string) string) (*credsFile, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("--credentials-file: %w", err)
@@ -206,6 +207,13 @@ func loadCredsFile(p string) (*credsFile, error) {
 		// The password is the rest of the line after the user, spaces kept.
 		rest := strings.TrimSpace(line[len(pat):])
 		rest = strings.TrimSpace(rest[len(fields[1]):])
+		if v, ok := strings.CutPrefix(rest, "env:"); ok {
+			// The password from the environment: the file names accounts
+			// and variables, no secret.
+			if rest = getenv(v); rest == "" {
+				return nil, fmt.Errorf("--credentials-file %s:%d: $%s is empty or not set", p, n, v)
+			}
+		}
 		if h, ok := strings.CutPrefix(rest, "nthash:"); ok {
 			b, err := parseHashes(h)
 			if err != nil {

@@ -73,12 +73,14 @@ func TestBatchSize(t *testing.T) {
 func TestCredsFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "creds")
-	os.WriteFile(p, []byte("# accounts\n*.east.example  EAST\\ops  pass word\n@west  alice@WEST  pw2\nlegacy  admin  nthash:00112233445566778899aabbccddeeff\n"), 0o644)
-	if _, err := loadCredsFile(p); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	os.WriteFile(p, []byte("# accounts\n*.east.example  EAST\\ops  pass word\n@west  alice@WEST  pw2\nlegacy  admin  nthash:00112233445566778899aabbccddeeff\nsouth*  SOUTH\\bob  env:SOUTH_PW\n"), 0o644)
+	env := map[string]string{"SOUTH_PW": "from env"}
+	getenv := func(k string) string { return env[k] }
+	if _, err := loadCredsFile(p, getenv); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("a 0644 file: %v", err)
 	}
 	os.Chmod(p, 0o600)
-	cf, err := loadCredsFile(p)
+	cf, err := loadCredsFile(p, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +93,13 @@ func TestCredsFile(t *testing.T) {
 	}
 	if c, ok := cf.lookup(Target{"legacy", 135}); !ok || len(c.NTHash) != 16 || c.Password != "" {
 		t.Errorf("nthash: %+v %v", c, ok)
+	}
+	if c, ok := cf.lookup(Target{"south1", 135}); !ok || c.Domain != "SOUTH" || c.Password != "from env" {
+		t.Errorf("env: %+v %v", c, ok)
+	}
+	delete(env, "SOUTH_PW")
+	if _, err := loadCredsFile(p, getenv); err == nil || !strings.Contains(err.Error(), "SOUTH_PW") {
+		t.Errorf("unset variable: %v", err)
 	}
 	if _, ok := cf.lookup(Target{"other", 135}); ok || cf.covers([]Target{{"w1", 135}, {"other", 135}}) {
 		t.Error("other matched")
