@@ -285,13 +285,13 @@ func rollingRun(ctx context.Context, o *ActionOptions, cred Credentials) error {
 		}
 		curBatch.Store(int64(b + 1))
 		logf("batch %d/%d: %s %s", b+1, rep.Batches, o.Op, strings.Join(names, " "))
+		// The hosts of a batch all at once: the batch is the unit of
+		// concurrency (--parallel does not apply).
 		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(o.Parallel, 1))
 		for i := lo; i < hi; i++ {
 			wg.Add(1)
-			sem <- struct{}{}
 			go func() {
-				defer func() { <-sem; wg.Done() }()
+				defer wg.Done()
 				h := rollOne(ctx, o, o.credFor(o.Targets[i], cred), o.Targets[i], b+1, client, prog)
 				if h.Status == rollOK {
 					nOK.Add(1)
