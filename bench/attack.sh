@@ -8,6 +8,9 @@
 #   cancel  co_cancel every second on an unauthenticated connection
 #   check   another process on W3SVC's start-check address: what Start answers
 #   kill9   kill -9 of iissd: service processes left, and after the next start
+#   soak    (not in the default set) iisload's warm and cold workloads, ATTACK_SECONDS
+#           each, with iissd's RSS every 5 s: it must stay flat
+# IISSD_BIN runs a given iissd binary instead of building this tree's.
 # Usage: bench/attack.sh [mode...]   (default: all; ATTACK_SECONDS bounds each, default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +22,10 @@ tmp=$(mktemp -d)
 pid=
 squat=
 trap '[[ -n $squat ]] && kill $squat 2>/dev/null; [[ -n $pid ]] && { kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; }; pkill -g "$(cat "$tmp/pgids" 2>/dev/null || echo 0)" 2>/dev/null; rm -rf "$tmp"' EXIT
-go build -o "$tmp/iissd" ./cmd/iissd
+if [[ -n "${IISSD_BIN:-}" ]]; then cp "$IISSD_BIN" "$tmp/iissd"; else go build -o "$tmp/iissd" ./cmd/iissd; fi
 go build -o "$tmp/iisctl" ./cmd/iisctl
 go build -o "$tmp/iisattack" ./bench/iisattack
+go build -o "$tmp/iisload" ./bench/iisload
 ulimit -n "$(ulimit -Hn)"
 export IISCTL_PASSWORD=attack-Passw0rd
 secs=${ATTACK_SECONDS:-30}
@@ -109,6 +113,14 @@ for m in "${modes[@]}"; do
 		echo "kill9: left after kill -9 of iissd: $(service_procs)"
 		start_iissd
 		echo "kill9: of those, left after the next iissd started: $(service_procs)" ;;
+	soak)
+		"$tmp/iisload" -target 127.0.0.1:135 -c 8 -n 100000000 -duration "${secs}s" >"$tmp/soak.out" 2>&1 &
+		load=$!
+		while kill -0 $load 2>/dev/null; do echo "soak: iissd RSS $(rss "$pid")"; sleep 5; done
+		wait $load || true
+		tail -n 5 "$tmp/soak.out"
+		echo "soak: iissd warnings and errors: $(grep -c -E 'level=(WARN|ERROR)' "$tmp/iissd.err" || true)"
+		grep -E 'level=(WARN|ERROR)' "$tmp/iissd.err" | cut -c1-300 | sort | uniq -c | sort -rn | head -5 || true ;;
 	*) echo "unknown mode $m" >&2; exit 2 ;;
 	esac
 done
