@@ -96,7 +96,9 @@ func (e *exporter) probe(ctx context.Context, t Target) probeResult {
 	if err != nil {
 		result = iiss.Classify(err).String()
 	}
-	e.probes.WithLabelValues(t.String(), result).Inc()
+	if e.inInv[t] { // --probe-any targets are not counted: scrapers could grow the series without bound
+		e.probes.WithLabelValues(t.String(), result).Inc()
+	}
 	return r
 }
 
