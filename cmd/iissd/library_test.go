@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/ctl"
 )
 
 func TestLibraryAgainstIissd(t *testing.T) {
@@ -40,15 +41,14 @@ func TestLibraryAgainstIissd(t *testing.T) {
 		t.Errorf("unreachable: %v (%v), want ErrUnreachable", err, iiss.Classify(err))
 	}
 
-	// iisreset /DISABLE's switch, as iissd keeps it in its state directory.
-	sw, err := iiss.NewFileDisableState(d.State)
-	if err != nil {
-		t.Fatal(err)
+	// iisreset /DISABLE on this computer: through the running server's
+	// control socket, which applies the switch before it answers. (Writing
+	// the switch file behind the server's back is seen only once its watch
+	// catches the change, so it would race the Stop below.)
+	if o, _, err := ctl.SetDisabled(ctx, d.State, true); err != nil || !o.ViaServer {
+		t.Fatalf("disable through the control socket: %+v (%v)", o, err)
 	}
-	if err := sw.Disable(); err != nil {
-		t.Fatal(err)
-	}
-	defer sw.Enable()
+	defer ctl.SetDisabled(context.Background(), d.State, false)
 	if err := c.Stop(ctx, 5*time.Second, false); !errors.Is(err, iiss.ErrResourceDisabled) || iiss.Classify(err) != iiss.KindDisabled {
 		t.Errorf("disabled: %v (%v), want ErrResourceDisabled", err, iiss.Classify(err))
 	}
