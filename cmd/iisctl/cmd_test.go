@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iisctl/iisctl/internal/cmdline"
 	"github.com/iisctl/iisctl/internal/iisreset"
 )
 
@@ -135,6 +136,28 @@ func TestFlagsAnywhere(t *testing.T) {
 		}
 		if len(e.creds) != 1 || e.creds[0].User != "alice" || e.creds[0].Domain != "CORP" || e.conns[0].AuthType != AuthSPNEGO {
 			t.Errorf("%q: creds %+v conns %+v", argv, e.creds, e.conns)
+		}
+	}
+}
+
+// TestVerboseBeforeCommand: -v is verbose wherever it stands. Before the
+// command it once fell to cobra's --version shorthand on the root, so
+// `iisctl -v stop h` printed the version, exited 0 and stopped nothing.
+func TestVerboseBeforeCommand(t *testing.T) {
+	for _, argv := range [][]string{
+		{"iisctl", "-v", "stop", "h", "-u", "alice"},
+		{"iisctl", "stop", "-v", "h", "-u", "alice"},
+		{"iisctl", "stop", "h", "--verbose", "-u", "alice"},
+	} {
+		e := newEnv(false)
+		e.hosts["h"] = newStub(true)
+		var got *ActionOptions
+		err := cmdline.Execute(newRootCmd(context.Background(), e.f, &hooks{action: func(o *ActionOptions) error { got = o; return nil }}), argv[1:])
+		if err != nil || got == nil || !got.Verbose || got.Op != OpStop || len(got.Targets) != 1 {
+			t.Errorf("%q: %v, options %+v\n%s", argv, err, got, e.errOut)
+		}
+		if strings.Contains(e.out.String(), "v0.0.0-test") {
+			t.Errorf("%q printed the version: %q", argv, e.out)
 		}
 	}
 }

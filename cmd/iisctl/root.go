@@ -44,8 +44,13 @@ func newRootCmd(ctx context.Context, f *Factory, h *hooks) *cobra.Command {
 	pf := root.PersistentFlags()
 	addAuthFlags(pf, &auth)
 	addConnFlags(pf, &conn)
+	// -v is a root flag so that it, too, may stand before the command:
+	// otherwise cobra gives the root's unused -v to --version, and
+	// `iisctl -v stop web01` would print the version and stop nothing.
+	var verbose bool
+	pf.BoolVarP(&verbose, "verbose", "v", false, "say how each host authenticated (Kerberos or NTLM) on stderr")
 	for _, op := range []Op{OpStatus, OpStart, OpStop, OpRestart, OpKill, OpReboot} {
-		root.AddCommand(newActionCmd(ctx, f, op, &auth, &conn, h.action))
+		root.AddCommand(newActionCmd(ctx, f, op, &auth, &conn, &verbose, h.action))
 	}
 	root.AddCommand(newResetCmd(ctx, f, h.reset))
 	root.AddCommand(newExporterCmd(ctx, f, &auth, &conn))
@@ -59,7 +64,7 @@ func newRootCmd(ctx context.Context, f *Factory, h *hooks) *cobra.Command {
 }
 
 // newActionCmd is one of the host commands.
-func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn *ConnOptions, runF func(*ActionOptions) error) *cobra.Command {
+func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn *ConnOptions, verbose *bool, runF func(*ActionOptions) error) *cobra.Command {
 	o := &ActionOptions{IO: f.IO, Dial: f.Dial, Getenv: f.Getenv, Since: f.Since, Interrupts: f.Interrupts, Op: op,
 		Parallel: DefaultParallel, Interval: DefaultInterval}
 	c := &cobra.Command{
@@ -67,7 +72,7 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 		Short: opShort[op],
 		Long:  opLong[op],
 		RunE: func(c *cobra.Command, hosts []string) error {
-			o.Auth, o.Conn = *auth, *conn
+			o.Auth, o.Conn, o.Verbose = *auth, *conn, *verbose
 			if err := o.setTargets(hosts); err != nil {
 				return err
 			}
@@ -111,7 +116,6 @@ func newActionCmd(ctx context.Context, f *Factory, op Op, auth *AuthFlags, conn 
 		fs.IntVar(&r.MaxFailures, "max-failures", 1, "failed hosts after which the roll stops (at the end of their batch)")
 	}
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON array, one object per host (iisctl help json)")
-	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "say how each host authenticated (Kerberos or NTLM) on stderr")
 	fs.IntVar(&o.Parallel, "parallel", DefaultParallel, "hosts at once")
 	return c
 }
