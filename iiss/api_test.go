@@ -204,6 +204,22 @@ func TestDialFailureCauses(t *testing.T) {
 			t.Errorf("error %q does not name the dial timeout", err)
 		}
 	})
+	t.Run("caller-deadline-shorter", func(t *testing.T) {
+		// The caller's 300ms deadline expires, not the 15s dial timeout:
+		// the error names what the caller allowed.
+		hold := make(chan struct{})
+		defer close(hold)
+		addr := acceptThen(t, func(c net.Conn) { <-hold; c.Close() })
+		dctx, dcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer dcancel()
+		_, err := iiss.Dial(dctx, addr, cfg)
+		if !errors.Is(err, iiss.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Dial past the caller's deadline: %v (%v)", err, iiss.Classify(err))
+		}
+		if msg := err.Error(); strings.Contains(msg, "15s") || strings.Contains(msg, "dial timeout") {
+			t.Errorf("error %q blames the 15s dial timeout for the caller's 300ms deadline", msg)
+		}
+	})
 	t.Run("caller-canceled", func(t *testing.T) {
 		cctx, ccancel := context.WithCancel(ctx)
 		ccancel()

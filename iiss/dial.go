@@ -238,6 +238,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
 	}
+	start := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	activate := func(auth rpc.Initiator) (*dcom.Interface, error) {
@@ -260,7 +261,7 @@ func Dial(ctx context.Context, host string, cfg ClientConfig) (*Client, error) {
 		}
 	}
 	if err != nil {
-		return nil, dialError(ctx, h, port, timeout, err)
+		return nil, dialError(ctx, h, port, timeout, start, err)
 	}
 	c := newClient(itf, statusFetchOptions{InitialSize: cfg.StatusBufferSize})
 	c.itf, c.addr, c.mech = itf, itf.RemoteAddr(), mech

@@ -319,9 +319,19 @@ func classified(err error) error {
 }
 
 // dialError classifies a failure of Dial at addr.
-func dialError(ctx context.Context, host string, port int, timeout time.Duration, err error) error {
-	if ctx.Err() == nil && timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
-		// Dial's own deadline, not the caller's.
+//
+// A deadline is the caller's when ctx's own deadline has passed, even if
+// ctx.Err() is still nil: the socket deadlines come from the same instant
+// as ctx's timer, which may not have fired yet. Then the time the caller
+// allowed (from start to its deadline) is what the error names, never
+// the longer dial timeout that did not expire.
+func dialError(ctx context.Context, host string, port int, timeout time.Duration, start time.Time, err error) error {
+	dl, hasDL := ctx.Deadline()
+	callers := ctx.Err() != nil || hasDL && !time.Now().Before(dl)
+	switch {
+	case callers && hasDL && timeout > 0 && dl.Sub(start) < timeout:
+		timeout = dl.Sub(start).Round(time.Millisecond)
+	case !callers && timeout > 0 && errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("%w (dial timeout %v)", err, timeout)
 	}
 	return wrap(err, true, net.JoinHostPort(host, strconv.Itoa(port)), timeout)
