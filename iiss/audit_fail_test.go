@@ -12,6 +12,7 @@ import (
 
 	"github.com/iisctl/iisctl/iiss"
 	"github.com/iisctl/iisctl/iiss/iisstest"
+	"github.com/iisctl/iisctl/internal/peertest"
 )
 
 // TestAuditFailsClosed is point 4: with the audit trail on a full disk
@@ -21,7 +22,7 @@ import (
 func TestAuditFailsClosed(t *testing.T) {
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		t.Skip("no /dev/full:", err)
+		peertest.Skip(t, "no /dev/full: %v", err)
 	}
 	defer full.Close()
 	var oplog bytes.Buffer

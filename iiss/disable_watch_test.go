@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/peertest"
 )
 
 // waitFor polls cond for up to 5 s.
@@ -45,7 +46,7 @@ func TestFileDisableWatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := st.Watch(ctx); err != nil {
-		t.Skipf("no inotify here: %v", err)
+		peertest.Skip(t, "no inotify here: %v", err)
 	}
 	if !st.Cached() {
 		t.Fatal("not cached after Watch")
@@ -112,7 +113,7 @@ func TestFileDisableWatchStops(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := st.Watch(ctx); err != nil {
-		t.Skipf("no inotify here: %v", err)
+		peertest.Skip(t, "no inotify here: %v", err)
 	}
 	cancel()
 	waitFor(t, "the cache to stop", func() bool { return !st.Cached() })

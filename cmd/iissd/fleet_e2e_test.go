@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/peertest"
 )
 
 const (
@@ -60,10 +61,10 @@ func inOwnNetns(t *testing.T) bool {
 		t.Fatal("the child is not in a private network namespace")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs a private network namespace: run under nstest, or as root (unshare -n)")
+		peertest.Skip(t, "needs a private network namespace: run under nstest, or as root (unshare -n)")
 	}
 	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("needs unshare (util-linux) or nstest")
+		peertest.Skip(t, "needs unshare (util-linux) or nstest")
 	}
 	cmd := exec.Command("unshare", "-n", "--", "sh", "-c", `ip link set lo up && exec "$@"`, "sh",
 		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
@@ -74,7 +75,7 @@ func inOwnNetns(t *testing.T) bool {
 		t.Fatalf("%s in a new network namespace: %v\n%s", t.Name(), err, out.String())
 	}
 	if strings.Contains(out.String(), "--- SKIP") {
-		t.Skipf("skipped in the namespace:\n%s", out.String())
+		peertest.Skip(t, "skipped in the namespace:\n%s", out.String())
 	}
 	return true
 }

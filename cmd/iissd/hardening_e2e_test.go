@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/iisctl/iisctl/internal/peertest"
 )
 
 // TestE2EAuditFullDisk is issue 12 point 4 end to end: with the audit
@@ -12,7 +14,7 @@ import (
 // once.
 func TestE2EAuditFullDisk(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full")
+		peertest.Skip(t, "no /dev/full")
 	}
 	t.Parallel()
 	d := startReady(t, demoOptions{Edit: func(c *Config) { c.Log.Audit = "/dev/full" }})

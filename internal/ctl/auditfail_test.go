@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/iisctl/iisctl/iiss"
+	"github.com/iisctl/iisctl/internal/peertest"
 )
 
 // TestLocalChangeRefusedWhenAuditFails: with the audit trail on a full
@@ -14,7 +15,7 @@ import (
 func TestLocalChangeRefusedWhenAuditFails(t *testing.T) {
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		t.Skip("no /dev/full:", err)
+		peertest.Skip(t, "no /dev/full: %v", err)
 	}
 	defer full.Close()
 	h := start(t, func(c *Config) { c.Auditor = iiss.NewJSONAuditor(full) })
